@@ -1,0 +1,150 @@
+"""SGTM 1 training platform: teach, track and certify the module on human trafficking
+in a peacekeeping context."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Flask, g, redirect, request, url_for
+from flask_compress import Compress
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import config as settings
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
+compress = Compress()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=os.environ.get("TRAINING_INSTANCE_PATH") or None,
+                instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(settings.DEFAULTS)
+    app.config.update({k: v for k, v in settings.load_settings(app.instance_path).items()
+                       if v is not None})
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = settings.instance_secret(app.instance_path)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql://"):
+        # psycopg 3 is the driver
+        app.config["SQLALCHEMY_DATABASE_URI"] = app.config["SQLALCHEMY_DATABASE_URI"].replace(
+            "postgresql://", "postgresql+psycopg://", 1)
+    app.config.setdefault("COMPRESS_MIMETYPES", [
+        "text/html", "text/css", "application/javascript", "application/json", "image/svg+xml"])
+    app.config.setdefault("COMPRESS_ALGORITHM", ["gzip"])
+    app.config.setdefault("COMPRESS_MIN_SIZE", 256)
+    if app.config["BEHIND_PROXY"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    if not app.testing:
+        from .logs import setup_logging
+
+        setup_logging(app, app.config.get("LOG_FORMAT", "json"))
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+    _register_hooks(app)
+    from .cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (register the tables)
+    from .i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URI"]
+    limiter.init_app(app)
+    compress.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+
+    from .auth.services import load_account
+
+    login_manager.user_loader(load_account)
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from sqlalchemy import event
+
+        with app.app_context():
+            @event.listens_for(db.engine, "connect")
+            def _sqlite_pragmas(dbapi_connection, _record):
+                cursor = dbapi_connection.cursor()
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA foreign_keys=ON")
+                cursor.execute("PRAGMA busy_timeout=10000")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+                cursor.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .auth.routes import bp as auth_bp
+    from .core import bp as core_bp
+    from .hq.routes import bp as hq_bp
+    from .learn.routes import bp as learn_bp
+    from .train.join import bp as join_bp
+    from .train.routes import bp as train_bp
+    from .verify.routes import bp as verify_bp
+    from .verify.routes import public as verify_public_bp
+
+    for bp in (core_bp, auth_bp, learn_bp, verify_bp, verify_public_bp, hq_bp, train_bp,
+               join_bp):
+        app.register_blueprint(bp)
+
+
+@lru_cache(maxsize=64)
+def _fingerprint(path: str, mtime: float) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:10]
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from .content.loader import fill
+    from .i18n import language_names, text_direction
+
+    def asset_url(filename: str) -> str:
+        """Static files carry a fingerprint so they can be cached for a year."""
+        path = Path(app.static_folder) / filename
+        return url_for("static", filename=filename, v=_fingerprint(str(path), path.stat().st_mtime))
+
+    def lang_url(code: str) -> str:
+        """This page in another language: the same path with another first segment."""
+        rule = request.url_rule
+        if rule is not None and "lang" in rule.arguments:
+            rest = request.path.split("/", 2)[2] if request.path.count("/") >= 2 else ""
+            query = request.query_string.decode("latin-1")
+            return f"{request.script_root}/{code}/{rest}" + (f"?{query}" if query else "")
+        return url_for("learn.home", lang=code)
+
+    app.jinja_env.globals.update(asset_url=asset_url, lang_url=lang_url,
+                                 language_names=language_names)
+    app.jinja_env.filters["fill"] = fill
+
+    @app.context_processor
+    def inject_locale():
+        lang = g.get("lang") or app.config["BABEL_DEFAULT_LOCALE"]
+        return {"locale": lang, "direction": text_direction(lang)}
+
+
+def _register_hooks(app: Flask) -> None:
+    from .core import register_error_handlers, security_headers
+
+    app.after_request(security_headers)
+    register_error_handlers(app)
+
+    @app.route("/")
+    def root():
+        """Send a first visit to its language: the user's choice, then Accept-Language."""
+        from .i18n import best_language
+
+        return redirect(url_for("learn.home", lang=best_language()))

@@ -1,0 +1,1 @@
+"""Signing in: peacekeepers with personnel number and PIN, staff with username and password."""

@@ -1,0 +1,1 @@
+"""Completion certificates: verification codes, signed tokens, PDFs."""

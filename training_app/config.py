@@ -1,0 +1,64 @@
+"""Settings from the environment, with embedded defaults that work on a fresh machine."""
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def instance_secret(instance_path: str) -> str:
+    """Return the secret key kept in the instance folder, creating it on first run."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def load_settings(instance_path: str) -> dict:
+    """Settings read from TRAINING_* environment variables."""
+    env = os.environ
+    database_url = env.get("TRAINING_DATABASE_URL") or (
+        "sqlite:///" + str(Path(instance_path) / "training.sqlite3")
+    )
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": env.get("TRAINING_SECRET_KEY") or None,
+        "CONTENT_ROOT": env.get("TRAINING_CONTENT_ROOT", str(PROJECT_ROOT)),
+        "QUIZ_PASS_MARK": float(env.get("TRAINING_QUIZ_PASS_MARK", "0") or 0) or None,
+        "SELF_REGISTRATION": _bool(env.get("TRAINING_SELF_REGISTRATION"), True),
+        "SESSION_COOKIE_SECURE": _bool(env.get("TRAINING_SECURE_COOKIES"), False),
+        "RATELIMIT_STORAGE_URI": env.get("TRAINING_RATELIMIT_STORAGE_URI", "memory://"),
+        "LOGIN_RATE_LIMIT": env.get("TRAINING_LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        "BEHIND_PROXY": _bool(env.get("TRAINING_BEHIND_PROXY"), False),
+        "LOG_FORMAT": env.get("TRAINING_LOG_FORMAT", "json"),
+    }
+
+
+DEFAULTS = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 512 * 1024,
+    "WTF_CSRF_TIME_LIMIT": None,
+    "BABEL_DEFAULT_LOCALE": "en",
+    "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
+    "LANGUAGES": ["ar", "en", "es", "fr", "ru", "zh"],
+    "QUIZ_PASS_MARK": None,
+    "RATELIMIT_HEADERS_ENABLED": False,
+    "SEND_FILE_MAX_AGE_DEFAULT": 60 * 60 * 24 * 365,
+    "ANSWER_MAX_LENGTH": 5000,
+}

@@ -1,0 +1,276 @@
+"""Check the module and quiz files: schema, ids, references, and every translation's freshness."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .loader import MODULE_TEXT_KEYS, SOURCE_LANGUAGE, entry_hash, placeholders, read_yaml
+
+ALLOWED_PLACEHOLDERS = {"mission", "focal_point", "alternate", "offlimits_directive"}
+CERTIFICATE_PLACEHOLDERS = {"name", "module"}
+CONSEQUENCE_GROUPS = ("military", "police-observers", "civilian")
+
+
+@dataclass
+class ContentReport:
+    languages: dict[str, dict[str, int]] = field(default_factory=dict)
+    slides: int = 0
+    case_studies: int = 0
+    quiz_statements: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "languages": self.languages,
+            "slides": self.slides,
+            "case_studies": self.case_studies,
+            "quiz_statements": self.quiz_statements,
+            "errors": self.errors,
+        }
+
+
+def _is_text(v: Any) -> bool:
+    return isinstance(v, str) and v.strip() != ""
+
+
+def _is_text_list(v: Any, allow_empty: bool = False) -> bool:
+    return isinstance(v, list) and (allow_empty or v) and all(_is_text(x) for x in v)
+
+
+def _slide_errors(entry: dict, consequences: bool) -> list[str]:
+    errs = []
+    if not _is_text(entry.get("title")):
+        errs.append("title missing")
+    if not _is_text_list(entry.get("talking_points")):
+        errs.append("talking_points must be a non-empty list of texts")
+    if not _is_text_list(entry.get("facilitator_notes", None), allow_empty=True):
+        errs.append("facilitator_notes must be a list of texts")
+    if "picture" in entry and not _is_text(entry["picture"]):
+        errs.append("picture must be a text")
+    if consequences:
+        groups = entry.get("consequences")
+        if not isinstance(groups, dict) or set(groups) != set(CONSEQUENCE_GROUPS):
+            errs.append("consequences must have exactly: " + ", ".join(CONSEQUENCE_GROUPS))
+        else:
+            for g, block in groups.items():
+                if not (isinstance(block, dict) and _is_text(block.get("heading"))
+                        and _is_text_list(block.get("points"))):
+                    errs.append(f"consequences.{g} needs a heading and points")
+    elif "consequences" in entry:
+        errs.append("consequences belong only on the slide marked consequences: true")
+    return errs
+
+
+def _case_errors(entry: dict) -> list[str]:
+    errs = []
+    if not _is_text(entry.get("title")):
+        errs.append("title missing")
+    if not _is_text_list(entry.get("scenario")):
+        errs.append("scenario must be a non-empty list of paragraphs")
+    q = entry.get("questions")
+    if not (_is_text_list(q) and 2 <= len(q) <= 4):
+        errs.append("questions must be a list of two to four texts")
+    if not _is_text(entry.get("rule")):
+        errs.append("rule missing")
+    if not _is_text_list(entry.get("guidance")):
+        errs.append("guidance must be a non-empty list of paragraphs")
+    return errs
+
+
+def _statement_errors(entry: dict) -> list[str]:
+    errs = []
+    for key in ("statement", "explanation"):
+        if not _is_text(entry.get(key)):
+            errs.append(f"{key} missing")
+    return errs
+
+
+def _module_text_errors(key: str, entry: Any, criteria: list[str]) -> list[str]:
+    if not isinstance(entry, dict):
+        return ["must be a mapping"]
+    shape = {
+        "title": lambda e: _is_text(e.get("text")),
+        "aim": lambda e: _is_text_list(e.get("paragraphs")),
+        "learning_outcome": lambda e: _is_text_list(e.get("paragraphs")),
+        "syllabus": lambda e: _is_text_list(e.get("items")),
+        "plan": lambda e: _is_text(e.get("presentation")) and _is_text(e.get("practice")),
+        "scope": lambda e: _is_text(e.get("intro")) and isinstance(e.get("audiences"), dict)
+        and len(e["audiences"]) == 7 and all(_is_text(v) for v in e["audiences"].values()),
+        "assessment_criteria": lambda e: set(e) - {"source_hash"} == set(criteria)
+        and all(_is_text(e[c]) for c in criteria),
+        "certificate": lambda e: all(_is_text(e.get(k)) for k in ("title", "statement", "module")),
+    }
+    return [] if shape[key](entry) else ["does not have the expected fields"]
+
+
+def _load(path: Path, errors: list[str], root: Path) -> Any:
+    rel = path.relative_to(root)
+    if not path.exists():
+        return None
+    try:
+        data = read_yaml(path)
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        errors.append(f"{rel}: cannot be read: {str(exc).splitlines()[0]}")
+        return None
+    if data is not None and not isinstance(data, dict):
+        errors.append(f"{rel}: must be a mapping of ids to entries")
+        return None
+    return data or {}
+
+
+def check_content(root: str | Path) -> ContentReport:
+    """Validate everything under modules/ and quizzes/; never raises on bad content."""
+    root = Path(root)
+    report = ContentReport()
+    errors = report.errors
+    structure = _load(root / "modules" / "sgtm1" / "module.yaml", errors, root)
+    if not structure:
+        errors.append("modules/sgtm1/module.yaml: missing or empty")
+        return report
+
+    slides = structure.get("slides") or []
+    slide_ids = [s.get("id") for s in slides if isinstance(s, dict)]
+    if len(set(slide_ids)) != len(slide_ids) or None in slide_ids:
+        errors.append("module.yaml: slide ids must be present and unique")
+    numbers = [s.get("number") for s in slides if isinstance(s, dict)]
+    if numbers != list(range(1, len(slides) + 1)):
+        errors.append("module.yaml: slide numbers must run 1, 2, 3 ... in order")
+    for s in slides:
+        if isinstance(s, dict) and not _is_text(s.get("source")):
+            errors.append(f"module.yaml: slide {s.get('id')}: source missing")
+    consequence_slides = {s["id"] for s in slides if isinstance(s, dict) and s.get("consequences")}
+    if len(consequence_slides) != 1:
+        errors.append("module.yaml: exactly one slide must carry consequences: true")
+    cases = structure.get("case_studies") or []
+    case_ids = [c.get("id") for c in cases if isinstance(c, dict)]
+    if len(set(case_ids)) != len(case_ids) or None in case_ids:
+        errors.append("module.yaml: case study ids must be present and unique")
+    for c in cases:
+        if not isinstance(c, dict):
+            continue
+        if not _is_text(c.get("source")):
+            errors.append(f"module.yaml: case study {c.get('id')}: source missing")
+        for ref in c.get("slides") or []:
+            if ref not in slide_ids:
+                errors.append(f"module.yaml: case study {c.get('id')}: unknown slide {ref}")
+    criteria = list(structure.get("assessment_criteria") or [])
+    report.slides, report.case_studies = len(slide_ids), len(case_ids)
+
+    quiz_id = structure.get("quiz", "sgtm1")
+    keys = _load(root / "quizzes" / quiz_id / "keys.yaml", errors, root) or {}
+    statements = keys.get("statements") or []
+    topics = list(keys.get("topics") or [])
+    st_ids = [s.get("id") for s in statements if isinstance(s, dict)]
+    report.quiz_statements = len(st_ids)
+    if not statements:
+        errors.append(f"quizzes/{quiz_id}/keys.yaml: no statements")
+    if len(set(st_ids)) != len(st_ids) or None in st_ids:
+        errors.append(f"quizzes/{quiz_id}/keys.yaml: statement ids must be present and unique")
+    for s in statements:
+        if not isinstance(s, dict):
+            continue
+        sid = s.get("id")
+        if not isinstance(s.get("answer"), bool):
+            errors.append(f"keys.yaml: {sid}: answer must be true or false")
+        if s.get("topic") not in topics:
+            errors.append(f"keys.yaml: {sid}: unknown topic {s.get('topic')}")
+        if s.get("slide") not in slide_ids:
+            errors.append(f"keys.yaml: {sid}: unknown slide {s.get('slide')}")
+        if criteria and s.get("criterion") not in criteria:
+            errors.append(f"keys.yaml: {sid}: unknown criterion {s.get('criterion')}")
+        if not _is_text(s.get("source")):
+            errors.append(f"keys.yaml: {sid}: source missing")
+    for t in topics:
+        if not any(isinstance(s, dict) and s.get("topic") == t for s in statements):
+            errors.append(f"keys.yaml: topic {t} has no statement")
+    draw = keys.get("draw", 15)
+    if not isinstance(draw, int) or not 1 <= draw <= len(st_ids):
+        errors.append("keys.yaml: draw must be between 1 and the number of statements")
+    pass_mark = keys.get("pass_mark", 0.8)
+    if not isinstance(pass_mark, int | float) or not 0 < pass_mark <= 1:
+        errors.append("keys.yaml: pass_mark must be a fraction between 0 and 1")
+
+    expected = {
+        "module": list(MODULE_TEXT_KEYS),
+        "slides": slide_ids,
+        "case_studies": case_ids,
+        "quiz": st_ids,
+    }
+    paths = {
+        "module": "modules/sgtm1/{lang}/module.yaml",
+        "slides": "modules/sgtm1/{lang}/slides.yaml",
+        "case_studies": "modules/sgtm1/{lang}/case_studies.yaml",
+        "quiz": f"quizzes/{quiz_id}/{{lang}}.yaml",
+    }
+
+    def texts_for(lang: str) -> dict[str, dict]:
+        out = {}
+        for kind, pattern in paths.items():
+            data = _load(root / pattern.format(lang=lang), errors, root)
+            if kind == "quiz":
+                if data is not None and not isinstance(data.get("topics"), dict):
+                    errors.append(f"{pattern.format(lang=lang)}: topics missing")
+                elif data is not None and set(data["topics"]) != set(topics):
+                    errors.append(f"{pattern.format(lang=lang)}: topics do not match keys.yaml")
+                data = (data or {}).get("statements") or {}
+            out[kind] = data or {}
+        return out
+
+    english = texts_for(SOURCE_LANGUAGE)
+    languages = list(structure.get("languages") or [SOURCE_LANGUAGE])
+    for lang in sorted(languages):
+        texts = english if lang == SOURCE_LANGUAGE else texts_for(lang)
+        missing = stale = 0
+        for kind, ids in expected.items():
+            rel = paths[kind].format(lang=lang)
+            for extra in sorted(set(texts[kind]) - set(ids)):
+                errors.append(f"{rel}: {extra}: not an id of the module")
+            for item_id in ids:
+                entry = texts[kind].get(item_id)
+                if entry is None:
+                    missing += 1
+                    errors.append(f"{rel}: {item_id}: missing")
+                    continue
+                if kind == "slides":
+                    problems = _slide_errors(entry, item_id in consequence_slides) if isinstance(
+                        entry, dict) else ["must be a mapping"]
+                elif kind == "case_studies":
+                    problems = _case_errors(entry) if isinstance(entry, dict) else [
+                        "must be a mapping"]
+                elif kind == "quiz":
+                    problems = _statement_errors(entry) if isinstance(entry, dict) else [
+                        "must be a mapping"]
+                else:
+                    problems = _module_text_errors(item_id, entry, criteria)
+                errors.extend(f"{rel}: {item_id}: {p}" for p in problems)
+                used = placeholders(entry)
+                allowed = ALLOWED_PLACEHOLDERS | (
+                    CERTIFICATE_PLACEHOLDERS if item_id == "certificate" else set())
+                for name in sorted(used - allowed):
+                    errors.append(f"{rel}: {item_id}: unknown placeholder {{{name}}}")
+                if lang == SOURCE_LANGUAGE:
+                    if item_id == "certificate" and not CERTIFICATE_PLACEHOLDERS <= used:
+                        errors.append(f"{rel}: certificate: needs {{name}} and {{module}}")
+                    continue
+                source = english[kind].get(item_id)
+                if source is None:
+                    continue
+                if not isinstance(entry, dict) or entry.get("source_hash") != entry_hash(source):
+                    stale += 1
+                    errors.append(f"{rel}: {item_id}: stale (translates another English text)")
+                if used != placeholders(source):
+                    errors.append(
+                        f"{rel}: {item_id}: placeholders differ from English "
+                        f"({', '.join(sorted(used)) or 'none'} instead of "
+                        f"{', '.join(sorted(placeholders(source))) or 'none'})"
+                    )
+        report.languages[lang] = {"missing": missing, "stale": stale}
+    return report

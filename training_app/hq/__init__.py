@@ -1,0 +1,1 @@
+"""Mission HQ: completion by contingent and category, mission settings, certificates."""

@@ -1,0 +1,42 @@
+"""HQ forms."""
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..i18n import _l
+
+
+class MatrixFilterForm(FlaskForm):
+    """Filters arrive by GET, so the form has no CSRF token (it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
+    cohort = SelectField(_l("Cohort"), coerce=int, validators=[Optional()], validate_choice=True)
+    language = SelectField(_l("Language"), validators=[Optional()], validate_choice=True)
+    group = SelectField(_l("Personnel group"), validators=[Optional()], validate_choice=True)
+
+
+class MissionSettingsForm(FlaskForm):
+    name = StringField(_l("Mission name"), validators=[DataRequired(), Length(max=200)])
+    focal_point_name = StringField(_l("Focal Point for sexual exploitation and abuse: name"),
+                                   validators=[Length(max=200)])
+    focal_point_contact = StringField(_l("Focal Point: contact"), validators=[Length(max=200)])
+    alternate_name = StringField(_l("Alternate Focal Point: name"), validators=[Length(max=200)])
+    alternate_contact = StringField(_l("Alternate: contact"), validators=[Length(max=200)])
+    offlimits_directive = StringField(_l("Reference of the mission's Off-Limits directive"),
+                                      validators=[Length(max=200)])
+
+
+class ContingentForm(FlaskForm):
+    country = SelectField(_l("Country (ISO 3166)"), validators=[DataRequired()],
+                          validate_choice=True)
+    unit = StringField(_l("Unit designation"), validators=[DataRequired(), Length(max=120)])
+
+
+class RevokeForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(min=5, max=500)],
+                           render_kw={"rows": 3})

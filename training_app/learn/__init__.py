@@ -1,0 +1,1 @@
+"""The peacekeeper's path: slides, case studies, quiz, completion, certificate."""

@@ -1,0 +1,299 @@
+"""Rules of the learning path as plain functions: progress, grading, completion."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..content.loader import Content, Quiz
+from ..extensions import db
+from ..models import (
+    CaseStudyResponse,
+    Cohort,
+    Completion,
+    Enrolment,
+    Person,
+    QuizAttempt,
+    SlideView,
+)
+from ..models.base import utcnow
+
+OPEN_ATTEMPT_LIFETIME = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a learner stands; the one place that says what completion means."""
+
+    slides_total: int
+    slides_seen: frozenset[str]
+    case_studies_total: int
+    case_studies_answered: frozenset[str]
+    attempts: int
+    best_score: float | None
+    quiz_passed: bool
+    completed: bool
+    # present, by the trainer's register, at a classroom session: the slides were presented
+    # and the case studies worked through in the room
+    attended_classroom: bool = False
+
+    @property
+    def slides_done(self) -> bool:
+        return self.attended_classroom or len(self.slides_seen) >= self.slides_total
+
+    @property
+    def case_studies_done(self) -> bool:
+        return self.attended_classroom or len(self.case_studies_answered) >= \
+            self.case_studies_total
+
+    @property
+    def ready_for_certificate(self) -> bool:
+        return self.slides_done and self.case_studies_done and self.quiz_passed
+
+    @property
+    def percent(self) -> int:
+        parts = (
+            len(self.slides_seen) / max(self.slides_total, 1),
+            len(self.case_studies_answered) / max(self.case_studies_total, 1),
+            1.0 if self.quiz_passed else 0.0,
+        )
+        return round(100 * sum(parts) / len(parts))
+
+
+def progress_of(person_id: int, content: Content) -> Progress:
+    slide_ids = set(content.slide_ids)
+    case_ids = set(content.case_study_ids)
+    seen = frozenset(
+        s for s in db.session.scalars(
+            select(SlideView.slide_id).where(SlideView.person_id == person_id))
+        if s in slide_ids
+    )
+    answered = frozenset(
+        c for c in db.session.scalars(
+            select(CaseStudyResponse.case_study_id).where(
+                CaseStudyResponse.person_id == person_id))
+        if c in case_ids
+    )
+    attempts, best, passed = db.session.execute(
+        select(func.count(QuizAttempt.id),
+               func.max(QuizAttempt.correct * 1.0 / QuizAttempt.total),
+               func.max(QuizAttempt.passed.cast(db.Integer)))
+        .where(QuizAttempt.person_id == person_id, QuizAttempt.submitted_at.is_not(None))
+    ).one()
+    completed = db.session.scalar(
+        select(Completion.id).where(Completion.person_id == person_id,
+                                    Completion.module_id == content.module_id)) is not None
+    attended = db.session.scalar(
+        select(Enrolment.id).join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .where(Enrolment.person_id == person_id, Enrolment.attended.is_(True),
+               Cohort.delivery_mode == "classroom").limit(1)) is not None
+    return Progress(
+        slides_total=len(slide_ids), slides_seen=seen,
+        case_studies_total=len(case_ids), case_studies_answered=answered,
+        attempts=attempts or 0, best_score=best, quiz_passed=bool(passed), completed=completed,
+        attended_classroom=attended,
+    )
+
+
+def _insert_once(row) -> bool:
+    """Insert a row guarded by a unique constraint; False if it was already there."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+        return True
+    except IntegrityError:
+        return False
+
+
+def record_slide_view(person_id: int, slide_id: str) -> bool:
+    """Record the first view of a slide; True only the first time."""
+    exists = db.session.scalar(
+        select(SlideView.id).where(SlideView.person_id == person_id,
+                                   SlideView.slide_id == slide_id))
+    if exists:
+        return False
+    created = _insert_once(SlideView(person_id=person_id, slide_id=slide_id))
+    db.session.commit()
+    return created
+
+
+def case_study_answer(person_id: int, case_id: str) -> CaseStudyResponse | None:
+    return db.session.scalar(
+        select(CaseStudyResponse).where(CaseStudyResponse.person_id == person_id,
+                                        CaseStudyResponse.case_study_id == case_id))
+
+
+def save_case_study_answer(person_id: int, case_id: str, answer: str) -> CaseStudyResponse:
+    """Keep the learner's own answer; answering again replaces it."""
+    response = case_study_answer(person_id, case_id)
+    if response is None:
+        response = CaseStudyResponse(person_id=person_id, case_study_id=case_id, answer=answer)
+        if not _insert_once(response):  # a parallel submission won: update that one
+            response = case_study_answer(person_id, case_id)
+    response.answer = answer
+    response.updated_at = utcnow()
+    db.session.commit()
+    return response
+
+
+FOCAL_POINT_STATEMENT = "mission-focal-point"
+
+
+def mission_statements(mission, rng: random.Random) -> dict[str, dict]:
+    """Statements made from the mission's own facts, so each learner must recognise their
+    Focal Point (the module's learning outcome). True names the Focal Point; false names the
+    Alternate as if they were the Focal Point."""
+    if not mission or not mission.focal_point_name:
+        return {}
+    if mission.alternate_name and rng.random() < 0.5:
+        return {FOCAL_POINT_STATEMENT: {"answer": False, "named": mission.alternate_name,
+                                        "focal_point": mission.focal_point_name,
+                                        "mission": mission.name}}
+    return {FOCAL_POINT_STATEMENT: {"answer": True, "named": mission.focal_point_name,
+                                    "focal_point": mission.focal_point_name,
+                                    "mission": mission.name}}
+
+
+def draw_statements(quiz: Quiz, rng: random.Random | None = None, count: int | None = None
+                    ) -> list[str]:
+    """Statements for one attempt: spread across every topic, then in random order."""
+    rng = rng or random.SystemRandom()
+    count = quiz.draw if count is None else count
+    by_topic: dict[str, list[str]] = {t: [] for t in quiz.topics}
+    for s in quiz.statements:
+        by_topic.setdefault(s.topic, []).append(s.id)
+    pools = [rng.sample(ids, len(ids)) for ids in by_topic.values() if ids]
+    rng.shuffle(pools)
+    drawn: list[str] = []
+    while len(drawn) < count and any(pools):
+        for pool in pools:
+            if pool and len(drawn) < count:
+                drawn.append(pool.pop())
+    rng.shuffle(drawn)
+    return drawn
+
+
+def open_attempt(person_id: int, content: Content, language: str, mission=None) -> QuizAttempt:
+    """The learner's unsubmitted attempt, or a new one: reloading the page keeps the same draw.
+
+    With a mission whose Focal Point is set, one of the statements is about that Focal Point.
+    """
+    since = utcnow() - OPEN_ATTEMPT_LIFETIME
+    attempt = db.session.scalar(
+        select(QuizAttempt).where(
+            QuizAttempt.person_id == person_id, QuizAttempt.submitted_at.is_(None),
+            QuizAttempt.quiz_id == content.quiz.id, QuizAttempt.started_at >= since,
+        ).order_by(QuizAttempt.id.desc()).limit(1))
+    valid = set(s.id for s in content.quiz.statements) | set(
+        (attempt.mission_statements or {}) if attempt else ())
+    if attempt is not None and set(attempt.statement_ids) <= valid:
+        if attempt.language != language:
+            attempt.language = language
+            db.session.commit()
+        return attempt
+    rng = random.SystemRandom()
+    extra = mission_statements(mission, rng)
+    ids = draw_statements(content.quiz, rng, content.quiz.draw - len(extra)) + list(extra)
+    rng.shuffle(ids)
+    attempt = QuizAttempt(
+        person_id=person_id, token=secrets.token_urlsafe(16), quiz_id=content.quiz.id,
+        language=language, statement_ids=ids, total=len(ids), mission_statements=extra or None,
+    )
+    db.session.add(attempt)
+    db.session.commit()
+    return attempt
+
+
+def parse_answers(form: dict, statement_ids: list[str]) -> tuple[dict[str, bool], list[str]]:
+    """Answers given as 'true'/'false' per statement id; returns (answers, ids left unanswered)."""
+    answers: dict[str, bool] = {}
+    missing = []
+    for sid in statement_ids:
+        value = form.get(f"s-{sid}")
+        if value == "true":
+            answers[sid] = True
+        elif value == "false":
+            answers[sid] = False
+        else:
+            missing.append(sid)
+    return answers, missing
+
+
+@dataclass(frozen=True)
+class Grade:
+    correct: int
+    total: int
+    passed: bool
+    wrong: tuple[str, ...]
+
+    @property
+    def score(self) -> float:
+        return self.correct / self.total if self.total else 0.0
+
+
+def answer_key(quiz: Quiz, statement_id: str, extra: dict | None = None) -> bool:
+    """The right answer to a statement, whether from the bank or made for the attempt."""
+    if extra and statement_id in extra:
+        return bool(extra[statement_id]["answer"])
+    return quiz.statement(statement_id).answer
+
+
+def grade(quiz: Quiz, statement_ids: list[str], answers: dict[str, bool],
+          pass_mark: float | None = None, extra: dict | None = None) -> Grade:
+    """Score an attempt; an unanswered statement counts as wrong."""
+    mark = quiz.pass_mark if pass_mark is None else pass_mark
+    wrong = tuple(sid for sid in statement_ids
+                  if answers.get(sid) is not answer_key(quiz, sid, extra))
+    total = len(statement_ids)
+    correct = total - len(wrong)
+    # compare in integers so 12/15 against 0.8 is not lost to floating point
+    passed = total > 0 and correct * 1000 >= round(mark * 1000) * total
+    return Grade(correct=correct, total=total, passed=passed, wrong=wrong)
+
+
+def submit_attempt(attempt: QuizAttempt, answers: dict[str, bool], quiz: Quiz,
+                   pass_mark: float | None = None) -> bool:
+    """Grade and store an attempt exactly once; False if it had already been submitted."""
+    result = grade(quiz, attempt.statement_ids, answers, pass_mark, attempt.mission_statements)
+    done = db.session.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
+        .values(answers={k: v for k, v in answers.items()}, correct=result.correct,
+                passed=result.passed, submitted_at=utcnow())
+    ).rowcount
+    db.session.commit()
+    db.session.refresh(attempt)
+    return done == 1
+
+
+def latest_attempt(person_id: int) -> QuizAttempt | None:
+    return db.session.scalar(
+        select(QuizAttempt).where(QuizAttempt.person_id == person_id,
+                                  QuizAttempt.submitted_at.is_not(None))
+        .order_by(QuizAttempt.submitted_at.desc(), QuizAttempt.id.desc()).limit(1))
+
+
+def record_completion(person: Person, content: Content) -> Completion | None:
+    """Mark the module completed once everything is done; returns the completion, if any."""
+    progress = progress_of(person.id, content)
+    if not progress.ready_for_certificate:
+        return None
+    existing = db.session.scalar(
+        select(Completion).where(Completion.person_id == person.id,
+                                 Completion.module_id == content.module_id))
+    if existing:
+        return existing
+    completion = Completion(person_id=person.id, module_id=content.module_id,
+                            content_version=content.content_version)
+    if not _insert_once(completion):
+        completion = db.session.scalar(
+            select(Completion).where(Completion.person_id == person.id,
+                                     Completion.module_id == content.module_id))
+    person.completed_at = completion.completed_at
+    db.session.commit()
+    return completion

@@ -1,0 +1,14 @@
+"""SQLAlchemy 2.0 models, one file per aggregate."""
+
+from .audit import AuditEvent
+from .certificate import Certificate
+from .cohort import Cohort, Enrolment
+from .mission import Contingent, Mission
+from .people import Person, User
+from .progress import CaseStudyResponse, Completion, QuizAttempt, SlideView
+
+__all__ = [
+    "AuditEvent", "CaseStudyResponse", "Certificate", "Cohort", "Completion", "Enrolment",
+    "Contingent", "Mission",
+    "Person", "QuizAttempt", "SlideView", "User",
+]

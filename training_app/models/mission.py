@@ -1,0 +1,42 @@
+"""A peacekeeping mission, its settings and its contingents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import utcnow
+
+
+class Mission(db.Model):
+    __tablename__ = "mission"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    focal_point_name: Mapped[str] = mapped_column(String(200), default="")
+    focal_point_contact: Mapped[str] = mapped_column(String(200), default="")
+    alternate_name: Mapped[str] = mapped_column(String(200), default="")
+    alternate_contact: Mapped[str] = mapped_column(String(200), default="")
+    offlimits_directive: Mapped[str] = mapped_column(String(200), default="")
+    self_registration: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    contingents: Mapped[list[Contingent]] = relationship(
+        back_populates="mission", order_by="Contingent.country"
+    )
+
+
+class Contingent(db.Model):
+    __tablename__ = "contingent"
+    __table_args__ = (UniqueConstraint("mission_id", "country", "unit"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mission_id: Mapped[int] = mapped_column(ForeignKey("mission.id"), index=True)
+    country: Mapped[str] = mapped_column(String(2))  # ISO 3166-1 alpha-2
+    unit: Mapped[str] = mapped_column(String(120))
+
+    mission: Mapped[Mission] = relationship(back_populates="contingents")

@@ -1,0 +1,89 @@
+"""People who learn (peacekeepers) and staff accounts (trainer, HQ, admin)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import DateTime, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from .base import utcnow
+from .mission import Contingent, Mission
+
+ROLES = ("trainer", "hq", "admin")
+
+
+class Person(UserMixin, db.Model):
+    """A peacekeeper, known by personnel number within a mission; signs in with a PIN."""
+
+    __tablename__ = "person"
+    __table_args__ = (
+        UniqueConstraint("mission_id", "personnel_number"),
+        # the HQ completion matrix and trend read these alone, even for a million people
+        Index("ix_person_matrix", "mission_id", "contingent_id", "category", "completed_at",
+              "created_at"),
+        Index("ix_person_completed", "mission_id", "completed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mission_id: Mapped[int] = mapped_column(ForeignKey("mission.id"), index=True)
+    personnel_number: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(40), index=True)
+    contingent_id: Mapped[int | None] = mapped_column(ForeignKey("contingent.id"), index=True)
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    pin_hash: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # When the module was completed: a copy of Completion.completed_at, kept by
+    # learn.services.record_completion, so reports need not join a million completions.
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    mission: Mapped[Mission] = relationship()
+    contingent: Mapped[Contingent | None] = relationship()
+
+    is_learner = True
+
+    def get_id(self) -> str:
+        return f"p:{self.id}"
+
+    def set_pin(self, pin: str) -> None:
+        self.pin_hash = generate_password_hash(pin)
+
+    def check_pin(self, pin: str) -> bool:
+        return bool(self.pin_hash) and check_password_hash(self.pin_hash, pin)
+
+
+class User(UserMixin, db.Model):
+    """A staff account: trainer or HQ (scoped to a mission) or admin (all missions)."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(10))
+    mission_id: Mapped[int | None] = mapped_column(ForeignKey("mission.id"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    mission: Mapped[Mission | None] = relationship()
+
+    is_learner = False
+
+    def get_id(self) -> str:
+        return f"u:{self.id}"
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)

@@ -1,0 +1,1 @@
+"""Trainers: cohorts, rosters, classroom delivery, results."""

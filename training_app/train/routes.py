@@ -1,0 +1,488 @@
+"""Trainer views: cohorts, join sheets, rosters, presenter, board, paper quiz, exports."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+
+import segno
+from babel import Locale
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from sqlalchemy import select
+
+from ..categories import BY_ID as CATEGORY_BY_ID
+from ..certificates import services as certificates
+from ..content import get_content
+from ..core import language_blueprint
+from ..exports import XLSX_TYPE, table_download, to_xlsx
+from ..extensions import db
+from ..i18n import _, language_names
+from ..learn import services as learn
+from ..learn.presentation import certificate_text, mission_facts, statement_text
+from ..models import Certificate, Cohort, Contingent, Enrolment, Person, User
+from ..models.audit import record
+from ..scope import can_see_mission, staff_required
+from . import roster, services
+from .forms import CohortForm, RosterUploadForm
+
+bp = language_blueprint("train", __name__)
+TRAIN_ROLES = ("trainer", "hq", "admin")
+
+
+def cohort_or_404(cohort_id: int) -> Cohort:
+    """The cohort if the signed-in staff member's mission runs it; 404 otherwise."""
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None or not can_see_mission(current_user, cohort.mission_id):
+        abort(404)
+    return cohort
+
+
+def mode_labels():
+    return {"classroom": _("Classroom"), "self-paced": _("Self-paced")}
+
+
+@bp.route("/train/")
+@staff_required(*TRAIN_ROLES)
+def index():
+    """The cohorts of the trainer's mission."""
+    return render_template("train/index.html", cohorts=services.cohorts_for(current_user),
+                           modes=mode_labels())
+
+
+def _cohort_form(mission_id: int, cohort: Cohort | None = None) -> CohortForm:
+    form = CohortForm(obj=cohort)
+    form.language.choices = language_names()
+    form.delivery_mode.choices = list(mode_labels().items())
+    contingents = db.session.scalars(select(Contingent).where(
+        Contingent.mission_id == mission_id).order_by(Contingent.country, Contingent.unit))
+    form.contingents.choices = [(c.id, f"{c.country} — {c.unit}") for c in contingents]
+    trainers = db.session.scalars(select(User).where(
+        User.mission_id == mission_id, User.role == "trainer", User.active.is_(True))
+        .order_by(User.name))
+    form.trainers.choices = [(u.id, u.name) for u in trainers]
+    if request.method == "GET":
+        if cohort:
+            form.contingents.data = [c.id for c in cohort.contingents]
+            form.trainers.data = [u.id for u in cohort.trainers]
+        else:
+            form.language.data = g.lang
+            if current_user.role == "trainer":
+                form.trainers.data = [current_user.id]
+    return form
+
+
+def _save_from_form(cohort: Cohort | None, mission_id: int, form: CohortForm,
+                    trainer_ids: list[int]) -> Cohort:
+    return services.save_cohort(
+        cohort, mission_id, f"user:{current_user.id}", name=form.name.data.strip(),
+        session_date=form.session_date.data, place=(form.place.data or "").strip(),
+        language=form.language.data, delivery_mode=form.delivery_mode.data,
+        contingent_ids=form.contingents.data, trainer_ids=trainer_ids)
+
+
+def _mission_for_new_cohort() -> int:
+    if current_user.mission_id:
+        return current_user.mission_id
+    mission_id = request.args.get("mission", type=int)
+    if not mission_id:
+        abort(404)
+    return mission_id
+
+
+@bp.route("/train/cohorts/new", methods=["GET", "POST"])
+@staff_required(*TRAIN_ROLES)
+def new_cohort():
+    """Create a cohort in the trainer's mission (an admin names the mission: ?mission=)."""
+    mission_id = _mission_for_new_cohort()
+    form = _cohort_form(mission_id)
+    if form.validate_on_submit():
+        trainer_ids = list(form.trainers.data)
+        if current_user.role == "trainer" and current_user.id not in trainer_ids:
+            trainer_ids.append(current_user.id)  # whoever creates a cohort runs it
+        cohort = _save_from_form(None, mission_id, form, trainer_ids)
+        flash(_("Cohort created. Its join code is %(code)s.", code=cohort.join_code), "success")
+        return redirect(url_for("train.cohort", cohort_id=cohort.id))
+    return render_template("train/cohort_form.html", form=form, cohort=None)
+
+
+@bp.route("/train/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
+@staff_required(*TRAIN_ROLES)
+def edit_cohort(cohort_id: int):
+    """Change a cohort's details. 404 for a cohort of another mission."""
+    cohort = cohort_or_404(cohort_id)
+    form = _cohort_form(cohort.mission_id, cohort)
+    if form.validate_on_submit():
+        _save_from_form(cohort, cohort.mission_id, form, form.trainers.data)
+        flash(_("Saved."), "success")
+        return redirect(url_for("train.cohort", cohort_id=cohort.id))
+    return render_template("train/cohort_form.html", form=form, cohort=cohort)
+
+
+@bp.route("/train/cohorts/<int:cohort_id>/")
+@staff_required(*TRAIN_ROLES)
+def cohort(cohort_id: int):
+    """The cohort board: each learner's progress, attendance, and the most-missed statements."""
+    cohort = cohort_or_404(cohort_id)
+    content = get_content()
+    board = services.cohort_board(cohort, content)
+    items = services.item_analysis(cohort, content)[:10]
+    return render_template("train/cohort.html", cohort=cohort, board=board, items=items,
+                           content=content, total_slides=len(content.slides),
+                           total_cases=len(content.case_studies), modes=mode_labels(),
+                           categories=CATEGORY_BY_ID, form=FlaskForm(),
+                           item_text=lambda sid: _item_text(content, sid))
+
+
+def _item_text(content, sid: str) -> str:
+    if sid == learn.FOCAL_POINT_STATEMENT:
+        return _("Recognising the mission's Focal Point")
+    return content.text(g.lang, "quiz", sid)["statement"]
+
+
+@bp.route("/train/cohorts/<int:cohort_id>/board.json")
+@staff_required(*TRAIN_ROLES)
+def board_json(cohort_id: int):
+    """The board's numbers, for the page's small refresh script."""
+    cohort = cohort_or_404(cohort_id)
+    rows = services.cohort_board(cohort, get_content())
+    return jsonify(rows=[{
+        "id": r.person.id, "slides": r.slides, "case_studies": r.case_studies,
+        "attempts": r.attempts, "best": None if r.best is None else round(r.best * 100),
+        "completed": r.completed} for r in rows])
+
+
+@bp.route("/train/cohorts/<int:cohort_id>/attendance", methods=["POST"])
+@staff_required(*TRAIN_ROLES)
+def attendance(cohort_id: int):
+    """Save who was present (the checked boxes)."""
+    cohort = cohort_or_404(cohort_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    present = {int(v) for v in request.form.getlist("present") if v.isdigit()}
+    services.set_attendance(cohort, present, f"user:{current_user.id}")
+    content = get_content()
+    for person_id in present:  # attending may complete someone who already passed the quiz
+        person = db.session.get(Person, person_id)
+        completion = learn.record_completion(person, content)
+        if completion:
+            certificates.issue_certificate(person, completion, content, cohort.language,
+                                           current_app.instance_path)
+    flash(_("Attendance saved."), "success")
+    return redirect(url_for("train.cohort", cohort_id=cohort.id))
+
+
+def qr_svg(url: str) -> Markup:
+    """An inline SVG QR code (no image request, no script)."""
+    svg = segno.make(url, error="m").svg_inline(scale=6, border=2, dark="#000", omitsize=True)
+    return Markup(svg)
+
+
+@bp.route("/train/cohorts/<int:cohort_id>/sheet")
+@staff_required(*TRAIN_ROLES)
+def join_sheet(cohort_id: int):
+    """A printable sheet with the join code and a QR code to the join page."""
+    cohort = cohort_or_404(cohort_id)
+    url = url_for("learn_join.join", lang=cohort.language, code=cohort.join_code,
+                  _external=True)
+    return render_template("train/sheet.html", cohort=cohort, url=url, qr=qr_svg(url))
+
+
+# --- roster import -------------------------------------------------------------------------
+
+def _imports_dir() -> Path:
+    path = Path(current_app.instance_path) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _parse(cohort: Cohort, data: bytes, filename: str):
+    contingents = db.session.scalars(select(Contingent).where(
+        Contingent.mission_id == cohort.mission_id))
+    rows = roster.parse_roster(data, filename, current_app.config["LANGUAGES"],
+                               roster.contingent_aliases(contingents))
+    services.compare_with_existing(cohort.mission_id, rows)
+    return rows
+
+
+@bp.route("/train/cohorts/<int:cohort_id>/roster", methods=["GET", "POST"])
+@staff_required(*TRAIN_ROLES)
+def roster_upload(cohort_id: int):
+    """Upload a roster; nothing is written until the trainer confirms the preview."""
+    cohort = cohort_or_404(cohort_id)
+    form = RosterUploadForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read()
+        try:
+            _parse(cohort, data, upload.filename or "")
+        except roster.RosterError as exc:
+            form.file.errors.append(str(exc))
+        else:
+            token = secrets.token_urlsafe(12)
+            (_imports_dir() / f"{token}.bin").write_bytes(data)
+            (_imports_dir() / f"{token}.json").write_text(json.dumps(
+                {"cohort": cohort.id, "filename": upload.filename or "",
+                 "user": current_user.id}))
+            return redirect(url_for("train.roster_preview", cohort_id=cohort.id, token=token))
+    return render_template("train/roster_upload.html", cohort=cohort, form=form)
+
+
+def _stored_upload(cohort: Cohort, token: str) -> tuple[bytes, str]:
+    if not token.replace("-", "").replace("_", "").isalnum():
+        abort(404)
+    meta_path = _imports_dir() / f"{token}.json"
+    if not meta_path.exists():
+        abort(404)
+    meta = json.loads(meta_path.read_text())
+    if meta["cohort"] != cohort.id or meta["user"] != current_user.id:
+        abort(404)
+    return (_imports_dir() / f"{token}.bin").read_bytes(), meta["filename"]
+
+
+@bp.route("/train/cohorts/<int:cohort_id>/roster/<token>", methods=["GET", "POST"])
+@staff_required(*TRAIN_ROLES)
+def roster_preview(cohort_id: int, token: str):
+    """Every row's verdict; on POST, the import, all or nothing. 404 for someone else's file."""
+    cohort = cohort_or_404(cohort_id)
+    data, filename = _stored_upload(cohort, token)
+    rows = _parse(cohort, data, filename)
+    errors = sum(1 for r in rows if r.errors)
+    form = FlaskForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        if errors:
+            flash(_("Nothing was imported: correct the rows marked in red and upload again."),
+                  "error")
+        else:
+            counts = services.apply_roster(cohort, rows, f"user:{current_user.id}")
+            for suffix in ("bin", "json"):
+                (_imports_dir() / f"{token}.{suffix}").unlink(missing_ok=True)
+            flash(_("Imported: %(new)s new, %(updated)s updated, %(unchanged)s unchanged; "
+                    "%(enrolled)s added to the cohort.", new=counts.get("new", 0),
+                    updated=counts.get("updated", 0), unchanged=counts.get("unchanged", 0),
+                    enrolled=counts.get("enrolled", 0)), "success")
+            return redirect(url_for("train.cohort", cohort_id=cohort.id))
+    verdicts = {v: sum(1 for r in rows if r.verdict == v)
+                for v in ("new", "update", "unchanged", "error")}
+    return render_template("train/roster_preview.html", cohort=cohort, rows=rows[:2000],
+                           shown=min(len(rows), 2000), total=len(rows), verdicts=verdicts,
+                           errors=errors, form=form, categories=CATEGORY_BY_ID,
+                           headings=roster.HEADINGS)
+
+
+@bp.route("/train/roster-template.<fmt>")
+@staff_required(*TRAIN_ROLES)
+def roster_template(fmt: str):
+    """The roster template in the page's language, as CSV or XLSX, with an example row."""
+    first = db.session.scalar(select(Contingent).where(
+        Contingent.mission_id == current_user.mission_id).order_by(Contingent.id).limit(1))
+    example = f"{first.country} {first.unit}" if first else ""
+    if fmt == "csv":
+        response = make_response(roster.template_csv(g.lang, example))
+        response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    elif fmt == "xlsx":
+        header = [str(roster.HEADINGS[c]) for c in roster.COLUMNS]
+        from ..categories import CATEGORIES
+
+        response = make_response(to_xlsx(_("Roster"), header, [[
+            "GH-12345", "Kofi Mensah", str(CATEGORIES[0].label), example, g.lang]]))
+        response.headers["Content-Type"] = XLSX_TYPE
+    else:
+        abort(404)
+    response.headers["Content-Disposition"] = f'attachment; filename="roster-{g.lang}.{fmt}"'
+    return response
+
+
+# --- presenter and audience ----------------------------------------------------------------
+
+def _plan_state(cohort: Cohort, content) -> dict:
+    from ..models.base import utcnow
+
+    elapsed = 0
+    if cohort.started_at:
+        started = cohort.started_at
+        if started.tzinfo is None:
+            from datetime import UTC
+
+            started = started.replace(tzinfo=UTC)
+        elapsed = int((utcnow() - started).total_seconds() // 60)
+    parts = [(p["id"], p["minutes"]) for p in content.plan]
+    return {"elapsed": elapsed, "parts": parts, "total": sum(m for _i, m in parts)}
+
+
+@bp.route("/train/cohorts/<int:cohort_id>/present/<int:number>")
+@staff_required(*TRAIN_ROLES)
+def present(cohort_id: int, number: int):
+    """Presenter view of slide n: talking points, notes, time against the 90-minute plan.
+
+    Opening a slide here moves the audience view to it. 404 outside 1..14.
+    """
+    cohort = cohort_or_404(cohort_id)
+    content = get_content()
+    slide = content.slide_by_number(number)
+    if slide is None:
+        abort(404)
+    services.move_presentation(cohort, number)
+    mission = cohort.mission
+    return render_template("train/present.html", cohort=cohort, slide=slide,
+                           text=content.text(cohort.language, "slides", slide.id),
+                           total=len(content.slides), plan=_plan_state(cohort, content),
+                           module=content.module_texts(g.lang), facts=mission_facts(mission),
+                           consequence_groups=("military", "police-observers", "civilian"))
+
+
+@bp.route("/train/cohorts/<int:cohort_id>/audience")
+@staff_required(*TRAIN_ROLES)
+def audience(cohort_id: int):
+    """What the projector shows: the current slide only, following the presenter."""
+    cohort = cohort_or_404(cohort_id)
+    content = get_content()
+    slide = content.slide_by_number(cohort.current_slide) or content.slides[0]
+    return render_template("train/audience.html", cohort=cohort, slide=slide,
+                           text=content.text(cohort.language, "slides", slide.id),
+                           total=len(content.slides), facts=mission_facts(cohort.mission))
+
+
+@bp.route("/train/cohorts/<int:cohort_id>/state.json")
+@staff_required(*TRAIN_ROLES)
+def state(cohort_id: int):
+    """The slide the presenter is on."""
+    cohort = cohort_or_404(cohort_id)
+    return jsonify(slide=cohort.current_slide)
+
+
+# --- paper quiz ----------------------------------------------------------------------------
+
+@bp.route("/train/cohorts/<int:cohort_id>/paper-quiz")
+@staff_required(*TRAIN_ROLES)
+def paper_quiz(cohort_id: int):
+    """The quiz to print in the cohort's language; ?key=1 adds the trainer's answer key."""
+    cohort = cohort_or_404(cohort_id)
+    content = get_content()
+    ids = services.paper_statement_ids(cohort, content)
+    texts = [content.text(cohort.language, "quiz", sid) for sid in ids]
+    keys = [content.quiz.statement(sid).answer for sid in ids]
+    with_key = request.args.get("key") == "1"
+    return render_template("train/paper_quiz.html", cohort=cohort, items=list(zip(texts, keys,
+                           strict=True)), with_key=with_key,
+                           direction=Locale.parse(cohort.language).text_direction,
+                           cohort_lang=cohort.language)
+
+
+@bp.route("/train/cohorts/<int:cohort_id>/paper-entry", methods=["GET", "POST"])
+@staff_required(*TRAIN_ROLES)
+def paper_entry(cohort_id: int):
+    """Type in a learner's paper answers; counted exactly like an online attempt, once."""
+    cohort = cohort_or_404(cohort_id)
+    content = get_content()
+    person_id = request.values.get("person", type=int)
+    person = db.session.get(Person, person_id) if person_id else None
+    if person is not None and not services.is_enrolled(cohort, person.id):
+        abort(404)
+    form = FlaskForm()
+    learners = db.session.scalars(select(Person).join(Enrolment).where(
+        Enrolment.cohort_id == cohort.id).order_by(Person.name)).all()
+    if person is None:
+        return render_template("train/paper_entry.html", cohort=cohort, learners=learners,
+                               person=None, form=form)
+    attempt = services.open_paper_attempt(cohort, person, content)
+    missing: set[str] = set()
+    answers: dict[str, bool] = {}
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        if request.form.get("token") != attempt.token:
+            flash(_("These answers were already recorded; they count once."), "info")
+            return redirect(url_for("train.paper_entry", cohort_id=cohort.id))
+        answers, missing_list = learn.parse_answers(request.form, attempt.statement_ids)
+        missing = set(missing_list)
+        if not missing:
+            if learn.submit_attempt(attempt, answers, content.quiz):
+                record(f"user:{current_user.id}", "paper_quiz.recorded", f"person:{person.id}",
+                       mission_id=cohort.mission_id, cohort=cohort.id,
+                       correct=attempt.correct, total=attempt.total)
+                db.session.commit()
+            completion = learn.record_completion(person, content)
+            if completion:
+                certificates.issue_certificate(person, completion, content, cohort.language,
+                                               current_app.instance_path)
+            flash(_("%(name)s: %(correct)s of %(total)s correct.", name=person.name,
+                    correct=attempt.correct, total=attempt.total), "success")
+            return redirect(url_for("train.paper_entry", cohort_id=cohort.id))
+        flash(_("Answer every statement before you send the quiz."), "error")
+    return render_template("train/paper_entry.html", cohort=cohort, learners=learners,
+                           person=person, form=form, attempt=attempt, answers=answers,
+                           missing=missing, statement=statement_text(content, attempt)), (
+                               422 if missing else 200)
+
+
+# --- results -------------------------------------------------------------------------------
+
+@bp.route("/train/cohorts/<int:cohort_id>/results.<fmt>")
+@staff_required(*TRAIN_ROLES)
+def results_export(cohort_id: int, fmt: str):
+    """The cohort's results as CSV or XLSX; 404 for other formats."""
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    cohort = cohort_or_404(cohort_id)
+    content = get_content()
+    codes = dict(db.session.execute(select(Certificate.person_id, Certificate.code).join(
+        Enrolment, Enrolment.person_id == Certificate.person_id).where(
+        Enrolment.cohort_id == cohort.id, Certificate.revoked_at.is_(None))).all())
+    header = [_("Name"), _("Personnel number"), _("Personnel category"), _("Contingent"),
+              _("Present"), _("Slides seen"), _("Case studies answered"), _("Quiz attempts"),
+              _("Best score (%)"), _("Completed"), _("Verification code")]
+    rows = []
+    for r in services.cohort_board(cohort, content):
+        p = r.person
+        category = CATEGORY_BY_ID.get(p.category)
+        rows.append([p.name, p.personnel_number, str(category.label) if category else p.category,
+                     f"{p.contingent.country} {p.contingent.unit}" if p.contingent else "",
+                     _("yes") if r.attended else _("no"), r.slides, r.case_studies, r.attempts,
+                     None if r.best is None else round(r.best * 100),
+                     _("yes") if r.completed else _("no"), codes.get(p.id, "")])
+    return table_download(fmt, f"cohort-{cohort.id}-results", _("Results"), header, rows)
+
+
+@bp.route("/train/cohorts/<int:cohort_id>/certificates.pdf")
+@staff_required(*TRAIN_ROLES)
+def certificates_pdf(cohort_id: int):
+    """Every valid certificate of the cohort, a page each, each in its own language."""
+    from flask_babel import force_locale
+
+    from ..certificates.pdf import render_certificates
+
+    cohort = cohort_or_404(cohort_id)
+    content = get_content()
+    certs = db.session.scalars(select(Certificate).join(
+        Enrolment, Enrolment.person_id == Certificate.person_id).where(
+        Enrolment.cohort_id == cohort.id, Certificate.revoked_at.is_(None))
+        .order_by(Certificate.issued_at)).all()
+    if not certs:
+        flash(_("No one in this cohort has a certificate yet."), "info")
+        return redirect(url_for("train.cohort", cohort_id=cohort.id))
+    texts = []
+    for cert in certs:
+        with force_locale(cert.language):
+            texts.append(certificate_text(cert, content, cert.language))
+    response = make_response(render_certificates(texts))
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="cohort-{cohort.id}-certificates.pdf"')
+    return response

@@ -1,0 +1,301 @@
+"""Trainer rules as plain functions: cohorts, enrolment, roster import, board, paper quiz."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..certificates.codes import ALPHABET
+from ..content.loader import Content
+from ..extensions import db
+from ..learn import services as learn
+from ..models import (
+    CaseStudyResponse,
+    Cohort,
+    Completion,
+    Contingent,
+    Enrolment,
+    Person,
+    QuizAttempt,
+    SlideView,
+    User,
+)
+from ..models.audit import record
+from ..models.base import utcnow
+from .roster import RosterRow
+
+
+def new_join_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(8))
+
+
+def cohorts_for(user: User) -> list[Cohort]:
+    """Cohorts this staff member may run: their mission's (all missions for an admin)."""
+    query = select(Cohort).order_by(Cohort.session_date.desc(), Cohort.id.desc())
+    if user.role != "admin":
+        query = query.where(Cohort.mission_id == user.mission_id)
+    return list(db.session.scalars(query))
+
+
+def save_cohort(cohort: Cohort | None, mission_id: int, actor: str, *, name: str,
+                session_date: date, place: str, language: str, delivery_mode: str,
+                contingent_ids: list[int], trainer_ids: list[int]) -> Cohort:
+    creating = cohort is None
+    if creating:
+        cohort = Cohort(mission_id=mission_id, join_code=new_join_code())
+        db.session.add(cohort)
+    cohort.name, cohort.session_date, cohort.place = name, session_date, place
+    cohort.language, cohort.delivery_mode = language, delivery_mode
+    cohort.contingents = list(db.session.scalars(select(Contingent).where(
+        Contingent.id.in_(contingent_ids), Contingent.mission_id == mission_id)))
+    cohort.trainers = list(db.session.scalars(select(User).where(
+        User.id.in_(trainer_ids), User.mission_id == mission_id)))
+    db.session.flush()
+    record(actor, "cohort.created" if creating else "cohort.changed", f"cohort:{cohort.id}",
+           mission_id=mission_id, name=name)
+    db.session.commit()
+    return cohort
+
+
+def cohort_by_join_code(code: str) -> Cohort | None:
+    cleaned = "".join(ch for ch in (code or "").upper() if ch.isalnum())[:16]
+    if not cleaned:
+        return None
+    return db.session.scalar(select(Cohort).where(Cohort.join_code == cleaned))
+
+
+def enrol(cohort: Cohort, person: Person) -> bool:
+    """Put a person in a cohort; False if they were already in it."""
+    if db.session.scalar(select(Enrolment.id).where(Enrolment.cohort_id == cohort.id,
+                                                    Enrolment.person_id == person.id)):
+        return False
+    try:
+        with db.session.begin_nested():
+            db.session.add(Enrolment(cohort_id=cohort.id, person_id=person.id))
+    except IntegrityError:
+        return False
+    db.session.commit()
+    return True
+
+
+def apply_roster(cohort: Cohort, rows: list[RosterRow], actor: str) -> dict[str, int]:
+    """Write a checked roster in one transaction: new people, updates, enrolments.
+
+    Refuses (ValueError) if any row has an error: a roster is imported whole or not at all.
+    """
+    if any(r.errors for r in rows):
+        raise ValueError("roster has errors")
+    numbers = [r.values["personnel_number"] for r in rows]
+    existing: dict[str, Person] = {}
+    for i in range(0, len(numbers), 900):
+        for p in db.session.scalars(select(Person).where(
+                Person.mission_id == cohort.mission_id,
+                Person.personnel_number.in_(numbers[i:i + 900]))):
+            existing[p.personnel_number] = p
+    counts = Counter()
+    people = []
+    for row in rows:
+        v = row.values
+        person = existing.get(v["personnel_number"])
+        if person is None:
+            person = Person(mission_id=cohort.mission_id, personnel_number=v["personnel_number"],
+                            name=v["name"], category=v["category"],
+                            contingent_id=v["contingent_id"], language=v["language"])
+            db.session.add(person)
+            counts["new"] += 1
+        else:
+            changed = False
+            for attr, key in (("name", "name"), ("category", "category"),
+                              ("contingent_id", "contingent_id"), ("language", "language")):
+                if getattr(person, attr) != v[key]:
+                    setattr(person, attr, v[key])
+                    changed = True
+            counts["updated" if changed else "unchanged"] += 1
+        people.append(person)
+    db.session.flush()
+    enrolled = set(db.session.scalars(select(Enrolment.person_id).where(
+        Enrolment.cohort_id == cohort.id)))
+    new_enrolments = [{"cohort_id": cohort.id, "person_id": p.id, "attended": False,
+                       "enrolled_at": utcnow()} for p in people if p.id not in enrolled]
+    if new_enrolments:
+        db.session.execute(Enrolment.__table__.insert(), new_enrolments)
+    counts["enrolled"] = len(new_enrolments)
+    record(actor, "roster.imported", f"cohort:{cohort.id}", mission_id=cohort.mission_id,
+           **counts)
+    db.session.commit()
+    return dict(counts)
+
+
+def compare_with_existing(mission_id: int, rows: list[RosterRow]) -> None:
+    """Mark each good row as new, an update (listing what changes) or unchanged."""
+    numbers = [r.values["personnel_number"] for r in rows if not r.errors]
+    existing: dict[str, Person] = {}
+    for i in range(0, len(numbers), 900):
+        for p in db.session.scalars(select(Person).where(
+                Person.mission_id == mission_id,
+                Person.personnel_number.in_(numbers[i:i + 900]))):
+            existing[p.personnel_number] = p
+    for row in rows:
+        person = existing.get(row.values["personnel_number"])
+        if row.errors or person is None:
+            continue
+        row.person_id = person.id
+        for attr, key in (("name", "name"), ("category", "category"),
+                          ("contingent_id", "contingent_id"), ("language", "language")):
+            if getattr(person, attr) != row.values.get(key):
+                row.changes.append(key)
+
+
+def activate_learner(cohort: Cohort, personnel_number: str, pin: str) -> Person | None:
+    """A roster-imported person sets their own PIN with the cohort's join code, once."""
+    from ..auth.services import clean_personnel_number
+
+    person = db.session.scalar(
+        select(Person).join(Enrolment, Enrolment.person_id == Person.id)
+        .where(Enrolment.cohort_id == cohort.id,
+               Person.personnel_number == clean_personnel_number(personnel_number)))
+    if person is None or person.pin_hash:
+        return None
+    person.set_pin(pin)
+    db.session.commit()
+    return person
+
+
+def set_attendance(cohort: Cohort, present_ids: set[int], actor: str) -> int:
+    enrolments = db.session.scalars(select(Enrolment).where(Enrolment.cohort_id == cohort.id))
+    changed = 0
+    for e in enrolments:
+        value = e.person_id in present_ids
+        if e.attended != value:
+            e.attended = value
+            changed += 1
+    record(actor, "attendance.saved", f"cohort:{cohort.id}", mission_id=cohort.mission_id,
+           present=len(present_ids))
+    db.session.commit()
+    return changed
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    person: Person
+    attended: bool
+    slides: int
+    case_studies: int
+    attempts: int
+    best: float | None
+    completed: bool
+
+
+def cohort_board(cohort: Cohort, content: Content) -> list[BoardRow]:
+    """Each enrolled learner's progress, in a handful of grouped queries."""
+    enrolments = db.session.execute(
+        select(Person, Enrolment.attended).join(Enrolment, Enrolment.person_id == Person.id)
+        .where(Enrolment.cohort_id == cohort.id).order_by(Person.name)).all()
+    ids = [p.id for p, _a in enrolments]
+    if not ids:
+        return []
+
+    def grouped(query):
+        return dict(db.session.execute(query).all())
+
+    slides = grouped(select(SlideView.person_id, func.count(SlideView.id))
+                     .where(SlideView.person_id.in_(ids),
+                            SlideView.slide_id.in_(content.slide_ids))
+                     .group_by(SlideView.person_id))
+    cases = grouped(select(CaseStudyResponse.person_id, func.count(CaseStudyResponse.id))
+                    .where(CaseStudyResponse.person_id.in_(ids),
+                           CaseStudyResponse.case_study_id.in_(content.case_study_ids))
+                    .group_by(CaseStudyResponse.person_id))
+    attempts = {pid: (n, best) for pid, n, best in db.session.execute(
+        select(QuizAttempt.person_id, func.count(QuizAttempt.id),
+               func.max(QuizAttempt.correct * 1.0 / QuizAttempt.total))
+        .where(QuizAttempt.person_id.in_(ids), QuizAttempt.submitted_at.is_not(None))
+        .group_by(QuizAttempt.person_id)).all()}
+    done = set(db.session.scalars(select(Completion.person_id).where(
+        Completion.person_id.in_(ids), Completion.module_id == content.module_id)))
+    return [BoardRow(person=p, attended=attended, slides=slides.get(p.id, 0),
+                     case_studies=cases.get(p.id, 0), attempts=attempts.get(p.id, (0, None))[0],
+                     best=attempts.get(p.id, (0, None))[1], completed=p.id in done)
+            for p, attended in enrolments]
+
+
+@dataclass(frozen=True)
+class ItemStat:
+    statement_id: str
+    answered: int
+    wrong: int
+    by_language: dict[str, tuple[int, int]]  # lang -> (wrong, answered)
+
+    @property
+    def wrong_share(self) -> float:
+        return self.wrong / self.answered if self.answered else 0.0
+
+
+def item_analysis(cohort: Cohort, content: Content) -> list[ItemStat]:
+    """Which statements the cohort got wrong most often; ids are the same in every language."""
+    attempts = db.session.scalars(
+        select(QuizAttempt).join(Enrolment, Enrolment.person_id == QuizAttempt.person_id)
+        .where(Enrolment.cohort_id == cohort.id, QuizAttempt.submitted_at.is_not(None)))
+    answered: Counter = Counter()
+    wrong: Counter = Counter()
+    per_lang: dict[str, Counter] = defaultdict(Counter)
+    for attempt in attempts:
+        answers = attempt.answers or {}
+        for sid in attempt.statement_ids:
+            key = learn.answer_key(content.quiz, sid, attempt.mission_statements)
+            answered[sid] += 1
+            per_lang[sid][(attempt.language, "n")] += 1
+            if answers.get(sid) is not key:
+                wrong[sid] += 1
+                per_lang[sid][(attempt.language, "w")] += 1
+    stats = []
+    for sid, n in answered.items():
+        langs = sorted({lang for lang, _k in per_lang[sid]})
+        stats.append(ItemStat(sid, n, wrong[sid], {
+            lang: (per_lang[sid][(lang, "w")], per_lang[sid][(lang, "n")]) for lang in langs}))
+    return sorted(stats, key=lambda s: (-s.wrong_share, -s.wrong, s.statement_id))
+
+
+def paper_statement_ids(cohort: Cohort, content: Content) -> list[str]:
+    """The statements of the cohort's paper quiz: the same for the printout and the entry."""
+    rng = random.Random(f"paper-{cohort.id}-{cohort.join_code}")
+    ids = learn.draw_statements(content.quiz, rng)
+    rng.shuffle(ids)
+    return ids
+
+
+def open_paper_attempt(cohort: Cohort, person: Person, content: Content) -> QuizAttempt:
+    """An unsubmitted paper attempt for this learner, its token making the entry count once."""
+    ids = paper_statement_ids(cohort, content)
+    attempt = db.session.scalar(select(QuizAttempt).where(
+        QuizAttempt.person_id == person.id, QuizAttempt.mode == "paper",
+        QuizAttempt.submitted_at.is_(None)).order_by(QuizAttempt.id.desc()).limit(1))
+    if attempt is not None and attempt.statement_ids == ids:
+        return attempt
+    attempt = QuizAttempt(person_id=person.id, token=secrets.token_urlsafe(16),
+                          quiz_id=content.quiz.id, language=cohort.language, statement_ids=ids,
+                          total=len(ids), mode="paper")
+    db.session.add(attempt)
+    db.session.commit()
+    return attempt
+
+
+def is_enrolled(cohort: Cohort, person_id: int) -> bool:
+    return db.session.scalar(select(Enrolment.id).where(
+        Enrolment.cohort_id == cohort.id, Enrolment.person_id == person_id)) is not None
+
+
+def move_presentation(cohort: Cohort, number: int) -> None:
+    """The presenter moved to a slide; the audience view follows."""
+    values = {"current_slide": number}
+    if cohort.started_at is None:
+        values["started_at"] = utcnow()
+    db.session.execute(update(Cohort).where(Cohort.id == cohort.id).values(**values))
+    db.session.commit()
+    db.session.refresh(cohort)
