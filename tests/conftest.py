@@ -1,0 +1,179 @@
+"""Fixtures: an app on a fresh database (SQLite, or PostgreSQL when asked), clients, factories."""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from training_app import create_app
+from training_app.content import get_content
+from training_app.extensions import db
+from training_app.models import Contingent, Mission, Person, User
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("TRAINING_TEST_DATABASE_URL")
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own context, as in production, even while a test holds an
+    application context open for its own database checks."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+def _reset_postgres(url: str) -> None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path):
+    if PG_URL:
+        _reset_postgres(PG_URL)
+    database = PG_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database,
+        "SECRET_KEY": "test-secret",
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": "training.test",
+        "CONTENT_ROOT": str(ROOT),
+    })
+    app.test_client_class = IsolatedClient
+    app.instance_path = str(tmp_path / "instance")
+    Path(app.instance_path).mkdir()
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def content(app):
+    return get_content()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+@pytest.fixture
+def mission(app):
+    m = Mission(code="UNTEST", name="UN Test Mission", focal_point_name="Ms Focal Example",
+                focal_point_contact="ext. 1234", alternate_name="Mr Alternate Example",
+                alternate_contact="ext. 5678", offlimits_directive="Directive 12/2026")
+    db.session.add(m)
+    db.session.flush()
+    db.session.add_all([Contingent(mission_id=m.id, country="GH", unit="GHANBATT"),
+                        Contingent(mission_id=m.id, country="NP", unit="NEPBATT")])
+    db.session.commit()
+    return m
+
+
+@pytest.fixture
+def make_person(app, mission):
+    def make(number="P-001", pin="246810", category="military-contingent", name="Test Learner",
+             contingent=True, language="en"):
+        contingent_id = mission.contingents[0].id if contingent else None
+        person = Person(mission_id=mission.id, personnel_number=number, name=name,
+                        category=category, contingent_id=contingent_id, language=language)
+        person.set_pin(pin)
+        db.session.add(person)
+        db.session.commit()
+        return person
+
+    return make
+
+
+@pytest.fixture
+def make_user(app, mission):
+    def make(username="trainer1", password="correct horse 1", role="trainer", own_mission=True):
+        user = User(username=username, name=username.title(), role=role,
+                    mission_id=mission.id if own_mission else None)
+        user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+class Actions:
+    """What a person does in the browser, through the test client."""
+
+    def __init__(self, client, lang="en"):
+        self.client = client
+        self.lang = lang
+
+    def get(self, path, **kw):
+        return self.client.get(f"/{self.lang}{path}", **kw)
+
+    def post_form(self, path, data, page=None):
+        """Submit a form the way a browser does: with the CSRF token from the page."""
+        html = self.client.get(f"/{self.lang}{page or path}").get_data(as_text=True)
+        return self.client.post(f"/{self.lang}{path}", data={"csrf_token": csrf_from(html), **data})
+
+    def login(self, number="P-001", pin="246810", mission_id=None):
+        data = {"personnel_number": number, "pin": pin}
+        if mission_id:
+            data["mission"] = str(mission_id)
+        return self.post_form("/login", data)
+
+    def staff_login(self, username, password):
+        return self.post_form("/staff/login", {"username": username, "password": password})
+
+
+@pytest.fixture
+def actions(client):
+    return Actions(client)
+
+
+def right_answer(content, token: str, statement_id: str) -> bool:
+    """The key to one statement of an attempt (bank statements and mission statements)."""
+    from training_app.learn.services import answer_key
+    from training_app.models import QuizAttempt
+
+    db.session.expire_all()
+    attempt = db.session.scalar(db.select(QuizAttempt).where(QuizAttempt.token == token))
+    return answer_key(content.quiz, statement_id, attempt.mission_statements)
+
+
+def route_urls(app, values: dict, keep=lambda rule: True):
+    """(endpoint, path, methods) of every route `keep` accepts, filled in from `values`."""
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if not keep(rule):
+            continue
+        path = rule.rule
+        for name in rule.arguments:
+            for pattern in (f"<int:{name}>", f"<path:{name}>", f"<{name}>"):
+                path = path.replace(pattern, str(values[name]))
+        urls.append((rule.endpoint, path, sorted(rule.methods - {"HEAD", "OPTIONS"})))
+    return urls
