@@ -1,0 +1,371 @@
+"""Measure the platform against the budgets in DESIGN.md; writes bench/results.json.
+
+Run with `make bench`. BENCH_PEOPLE (default 1000000) sets the size of the HQ matrix data.
+"""
+
+from __future__ import annotations
+
+import gzip
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PEOPLE = int(os.environ.get("BENCH_PEOPLE", "1000000"))
+PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+LEARNERS = 300
+PIN = "bench-pin-1"
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(app_spec: str, env: dict) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    env = dict(os.environ, **env, PORT=str(port), HOST="127.0.0.1",
+               GUNICORN_ACCESS_LOG="/dev/null")
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
+                             app_spec], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    for _ in range(150):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return proc, port
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{app_spec} did not start")
+
+
+def stop(proc):
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(20)
+
+
+class Client:
+    """One browser: a keep-alive connection and a cookie."""
+
+    def __init__(self, port):
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.cookie = ""
+
+    def request(self, method, path, form=None, headers=None):
+        body = urllib.parse.urlencode(form, doseq=True) if form is not None else None
+        h = {"Cookie": self.cookie, **(headers or {})}
+        if body is not None:
+            h["Content-Type"] = "application/x-www-form-urlencoded"
+        for attempt in range(3):
+            try:
+                self.conn.request(method, path, body, h)
+                r = self.conn.getresponse()
+                data = r.read()
+                break
+            except (OSError, http.client.HTTPException):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                if attempt == 2:
+                    raise
+        for header, value in r.getheaders():
+            if header.lower() == "set-cookie" and value.startswith("session="):
+                self.cookie = value.split(";", 1)[0]
+        return r.status, data, dict(r.getheaders())
+
+    def login(self, number):
+        _s, page, _h = self.request("GET", "/en/login")
+        csrf = CSRF.search(page.decode()).group(1)
+        status, _b, _h = self.request("POST", "/en/login", {
+            "csrf_token": csrf, "personnel_number": number, "pin": PIN})
+        assert status == 302, status
+
+
+def throughput(port, path, clients, seconds=6.0, login=None):
+    stop_at = time.perf_counter() + seconds
+    counts = []
+
+    def worker(c):
+        n = 0
+        while time.perf_counter() < stop_at:
+            status, _b, _h = c.request("GET", path)
+            n += status == 200
+        counts.append(n)
+
+    threads = [threading.Thread(target=worker, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(counts) / seconds
+
+
+def prepare_app_db(instance: Path, database_url: str | None):
+    env = dict(os.environ, TRAINING_INSTANCE_PATH=str(instance), FLASK_APP="wsgi")
+    if database_url:
+        env["TRAINING_DATABASE_URL"] = database_url
+    subprocess.run([sys.executable, "-m", "flask", "setup"], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    return env
+
+
+def add_learners(env):
+    """300 learners with fast-to-check PINs, for the classroom and quiz bursts."""
+    code = f"""
+from werkzeug.security import generate_password_hash
+from training_app import create_app
+from training_app.extensions import db
+from training_app.models import Mission, Person
+from training_app.models.base import utcnow
+app = create_app()
+with app.app_context():
+    m = db.session.scalar(db.select(Mission).where(Mission.code == "UNDEMO"))
+    h = generate_password_hash("{PIN}", method="pbkdf2:sha256:1000")
+    db.session.execute(Person.__table__.insert(), [dict(mission_id=m.id,
+        personnel_number=f"BENCH-{{i:04d}}", name=f"Bench {{i}}", category="police",
+        language="en", pin_hash=h, created_at=utcnow()) for i in range({LEARNERS})])
+    db.session.commit()
+"""
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True)
+
+
+def measure_web(results):
+    with tempfile.TemporaryDirectory() as tmp:
+        env = prepare_app_db(Path(tmp), None)
+        add_learners(env)
+        proc, port = start("wsgi:app", {k: env[k] for k in ("TRAINING_INSTANCE_PATH",)}
+                           | {"TRAINING_LOGIN_RATE_LIMIT": "100000 per minute"})
+        try:
+            learners = [Client(port) for _ in range(LEARNERS)]
+            with ThreadPoolExecutor(16) as pool:
+                list(pool.map(lambda a: a[1].login(f"BENCH-{a[0]:04d}"), enumerate(learners)))
+
+            # page weight: every learner page, compressed, plus the stylesheet on a first visit
+            weights = {}
+            css_bytes = 0
+            for path in ("/en/", "/en/module", "/en/slides/1", "/en/slides/8",
+                         "/en/case-studies", "/en/case-studies/off-limits-bar", "/en/quiz",
+                         "/en/certificate", "/en/verify", "/ar/slides/8", "/zh/slides/8"):
+                status, body, headers = learners[0].request(
+                    "GET", path, headers={"Accept-Encoding": "gzip"})
+                if not css_bytes:
+                    css = re.search(rb'href="(/static/app\.css\?v=\w+)"',
+                                    gzip.decompress(body) if headers.get(
+                                        "Content-Encoding") == "gzip" else body).group(1)
+                    _s, css_body, _h = learners[0].request(
+                        "GET", css.decode(), headers={"Accept-Encoding": "gzip"})
+                    css_bytes = len(css_body)
+                weights[path] = (len(body) + css_bytes) / 1024
+            results["page_weight_kb_max"] = round(max(weights.values()), 1)
+            results["page_weights_kb"] = {k: round(v, 1) for k, v in weights.items()}
+
+            # slide throughput over keep-alive connections, and the page size for the baseline
+            _s, body, _h = learners[0].request("GET", "/en/slides/5")
+            slide_bytes = len(body)
+            results["slide_rps"] = round(throughput(port, "/en/slides/5", learners[:32]), 1)
+
+            # classroom burst: 300 learners move to the next slide within the same moment
+            barrier = threading.Barrier(LEARNERS)
+            latencies, errors = [], []
+
+            def next_slide(c):
+                barrier.wait()
+                t0 = time.perf_counter()
+                status, _b, _h = c.request("GET", "/en/slides/6")
+                latencies.append((time.perf_counter() - t0) * 1000)
+                if status != 200:
+                    errors.append(status)
+
+            with ThreadPoolExecutor(LEARNERS) as pool:
+                list(pool.map(next_slide, learners))
+            results["slide_p95_ms_burst300"] = round(
+                statistics.quantiles(latencies, n=20)[18], 1)
+            results["slide_burst300_errors"] = len(errors)
+
+            # quiz burst: 300 submissions at once, each sent twice (a double click)
+            forms = []
+            for c in learners:
+                _s, page, _h = c.request("GET", "/en/quiz")
+                text = page.decode()
+                token = re.search(r'action="/en/quiz/([^"]+)"', text).group(1)
+                form = {"csrf_token": CSRF.search(text).group(1)}
+                form.update({f"s-{sid}": "true" for sid in
+                             re.findall(r'name="s-([a-z0-9-]+)" value="true"', text)})
+                forms.append((c, token, form))
+            barrier2 = threading.Barrier(len(forms) * 2)
+
+            def submit(item):
+                c, token, form = item
+                fresh = Client(port)
+                fresh.cookie = c.cookie
+                barrier2.wait()
+                status, _b, _h = fresh.request("POST", f"/en/quiz/{token}", form)
+                return status
+
+            with ThreadPoolExecutor(len(forms) * 2) as pool:
+                statuses = list(pool.map(submit, forms + forms))
+            results["quiz_burst_acknowledged"] = sum(s == 302 for s in statuses)
+        finally:
+            stop(proc)
+        lost, duplicated = count_attempts(env)
+        results["quiz_burst_lost"] = lost
+        results["quiz_burst_duplicated"] = duplicated
+
+    # baseline: a bare Flask page of the same size under the same gunicorn settings
+    proc, port = start("bench.baseline_app:app", {"BASELINE_BYTES": str(slide_bytes)})
+    try:
+        results["baseline_rps"] = round(
+            throughput(port, "/page", [Client(port) for _ in range(32)]), 1)
+    finally:
+        stop(proc)
+
+
+def count_attempts(env):
+    code = """
+import json
+from sqlalchemy import func, select
+from training_app import create_app
+from training_app.extensions import db
+from training_app.models import Person, QuizAttempt
+app = create_app()
+with app.app_context():
+    counts = dict(db.session.execute(select(QuizAttempt.person_id, func.count(QuizAttempt.id))
+        .where(QuizAttempt.submitted_at.is_not(None)).group_by(QuizAttempt.person_id)).all())
+    ids = db.session.scalars(select(Person.id).where(Person.personnel_number.like("BENCH-%")))
+    ids = list(ids)
+    print(json.dumps([sum(1 for i in ids if i not in counts),
+                      sum(1 for i in ids if counts.get(i, 0) > 1)]))
+"""
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def measure_matrix(database_url: str | None, label: str, results):
+    with tempfile.TemporaryDirectory() as tmp:
+        if database_url:
+            reset_postgres(database_url)
+        env = prepare_app_db(Path(tmp), database_url)
+        print(f"generating {PEOPLE} people on {label} ...", flush=True)
+        subprocess.run([sys.executable, "-m", "flask", "demo", "generate", "--people",
+                        str(PEOPLE)], cwd=ROOT, env=env, check=True)
+        code = """
+import json, statistics, time
+from training_app import create_app
+from training_app.extensions import db
+from training_app.hq.services import MatrixFilters, completion_matrix
+from training_app.models import Mission
+app = create_app()
+with app.app_context():
+    m = db.session.scalar(db.select(Mission).where(Mission.code == "UNDEMO"))
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter(); table = completion_matrix(m.id, MatrixFilters())
+        times.append((time.perf_counter() - t0) * 1000)
+    print(json.dumps([statistics.median(times), table.total.enrolled]))
+"""
+        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True,
+                             capture_output=True, text=True).stdout
+        ms, enrolled = json.loads(out.strip().splitlines()[-1])
+        results[f"hq_matrix_ms_{label}_1m"] = round(ms, 1)
+        results[f"hq_matrix_people_{label}"] = enrolled
+
+
+def reset_postgres(url):
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def measure_certificates(results):
+    from training_app.certificates.pdf import CertificateText, render_certificate
+
+    samples = {
+        "en": ("ltr", "Certificate of completion", "This certifies that Amina Diallo has "
+               "successfully completed {m}."),
+        "fr": ("ltr", "Attestation de fin de formation", "La présente attestation est "
+               "délivrée à Amina Diallo."),
+        "es": ("ltr", "Certificado de finalización", "Se certifica que Amina Diallo ha "
+               "completado satisfactoriamente el módulo."),
+        "ru": ("ltr", "Свидетельство о прохождении обучения", "Настоящим удостоверяется, что "
+               "Амина Диалло успешно прошла обучение."),
+        "ar": ("rtl", "شهادة إتمام", "يُشهد بموجب هذا بنجاح أمينة ديالو في إتمام الوحدة."),
+        "zh": ("ltr", "结业证书", "兹证明阿米娜·迪亚洛已顺利完成培训。"),
+    }
+    sizes, times = {}, {}
+    for lang, (direction, title, statement) in samples.items():
+        text = CertificateText(
+            lang, direction, title, statement.format(m="SGTM 1"), "SGTM 1",
+            (("Personnel category", "Military"), ("Mission", "UNDEMO"), ("Date", "2026")),
+            "Verification code", "ABCD-EFGH-JKMN", "Scan the QR code to check.",
+            "https://training.example.org/verify/ABCDEFGHJKMN", token="sgtm1." + "a" * 300)
+        render_certificate(text)  # warm: fonts parsed once per process are cached by the OS
+        runs = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            pdf = render_certificate(text)
+            runs.append((time.perf_counter() - t0) * 1000)
+        sizes[lang] = round(len(pdf) / 1024, 1)
+        times[lang] = round(statistics.median(runs), 1)
+    results["certificate_pdf_kb_max"] = max(sizes.values())
+    results["certificate_pdf_ms_max"] = max(times.values())
+    results["certificate_pdf_kb"] = sizes
+    results["certificate_pdf_ms"] = times
+
+
+BUDGETS = {
+    "slide_p95_ms_burst300": ("<", 250), "quiz_burst_lost": ("==", 0),
+    "quiz_burst_duplicated": ("==", 0), "hq_matrix_ms_sqlite_1m": ("<", 1000),
+    "hq_matrix_ms_postgres_1m": ("<", 300), "certificate_pdf_kb_max": ("<=", 60),
+    "certificate_pdf_ms_max": ("<=", 150), "page_weight_kb_max": ("<=", 30),
+}
+
+
+def main():
+    results: dict = {"people": PEOPLE}
+    measure_certificates(results)
+    measure_web(results)
+    measure_matrix(None, "sqlite", results)
+    try:
+        measure_matrix(PG_URL, "postgres", results)
+    except Exception as exc:  # noqa: BLE001 - report, do not hide, a missing server
+        results["hq_matrix_ms_postgres_1m"] = None
+        results["postgres_error"] = str(exc)[:300]
+    out = ROOT / "bench" / "results.json"
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print(f"\n{'measure':<28}{'value':>12}  budget")
+    for key in ("slide_rps", "baseline_rps", "slide_p95_ms_burst300", "slide_burst300_errors",
+                "quiz_burst_lost", "quiz_burst_duplicated", "hq_matrix_ms_sqlite_1m",
+                "hq_matrix_ms_postgres_1m", "certificate_pdf_kb_max", "certificate_pdf_ms_max",
+                "page_weight_kb_max"):
+        value = results.get(key)
+        budget = BUDGETS.get(key)
+        verdict = ""
+        if budget and value is not None:
+            op, limit = budget
+            ok = {"<": value < limit, "<=": value <= limit, "==": value == limit}[op]
+            verdict = f"{op} {limit}  {'ok' if ok else 'OVER BUDGET'}"
+        print(f"{key:<28}{str(value):>12}  {verdict}")
+    print(f"\nwritten to {out}")
+
+
+if __name__ == "__main__":
+    main()
