@@ -5,10 +5,11 @@ from .certificate import Certificate
 from .cohort import Cohort, Enrolment
 from .mission import Contingent, Mission
 from .people import Person, User
-from .progress import CaseStudyResponse, Completion, QuizAttempt, SlideView
+from .progress import CaseStudyResponse, Completion, OfflineEvent, QuizAttempt, SlideView
+from .sync import SyncImport, SyncSource
 
 __all__ = [
     "AuditEvent", "CaseStudyResponse", "Certificate", "Cohort", "Completion", "Enrolment",
     "Contingent", "Mission",
-    "Person", "QuizAttempt", "SlideView", "User",
+    "OfflineEvent", "Person", "QuizAttempt", "SlideView", "SyncImport", "SyncSource", "User",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import DateTime, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Index, String, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -40,11 +40,15 @@ class Person(UserMixin, db.Model):
     # When the module was completed: a copy of Completion.completed_at, kept by
     # learn.services.record_completion, so reports need not join a million completions.
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the profile (name, category, contingent, language, PIN) last changed: decides which
+    # copy wins when a camp server's bundle meets HQ's record of the same person.
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     mission: Mapped[Mission] = relationship()
     contingent: Mapped[Contingent | None] = relationship()
 
     is_learner = True
+    PROFILE = ("name", "category", "contingent_id", "language", "pin_hash")
 
     def get_id(self) -> str:
         return f"p:{self.id}"
@@ -87,3 +91,11 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+
+@event.listens_for(Person, "before_update")
+def _profile_changed(mapper, connection, person: Person) -> None:
+    state = inspect(person)
+    if any(state.attrs[name].history.has_changes() for name in Person.PROFILE) and \
+            not state.attrs["updated_at"].history.has_changes():
+        person.updated_at = utcnow()

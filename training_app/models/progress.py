@@ -75,3 +75,18 @@ class Completion(db.Model):
     content_version: Mapped[str] = mapped_column(String(60))
     completed_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, index=True)
+
+
+class OfflineEvent(db.Model):
+    """Something a learner did offline, sent later from their device. Its id is made on the
+    device, so a replay of the same queue is recognised and counted once."""
+
+    __tablename__ = "offline_event"
+    __table_args__ = (UniqueConstraint("person_id", "event_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    event_id: Mapped[str] = mapped_column(String(60))
+    kind: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str] = mapped_column(String(20))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
