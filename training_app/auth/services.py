@@ -9,6 +9,7 @@ from flask import abort, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Contingent, Mission, Person, User
@@ -22,7 +23,8 @@ def load_account(account_id: str):
     if not raw.isdigit():
         return None
     if kind == "p":
-        return db.session.get(Person, int(raw))
+        # the mission comes along: every learner page shows its facts
+        return db.session.get(Person, int(raw), options=[joinedload(Person.mission)])
     if kind == "u":
         user = db.session.get(User, int(raw))
         return user if user and user.active else None
