@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import socket
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +42,12 @@ def load_settings(instance_path: str) -> dict:
         "LOGIN_RATE_LIMIT": env.get("TRAINING_LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         "BEHIND_PROXY": _bool(env.get("TRAINING_BEHIND_PROXY"), False),
         "LOG_FORMAT": env.get("TRAINING_LOG_FORMAT", "json"),
+        # host names this server answers to (comma-separated); the others get 400, so a forged
+        # Host header cannot put another address into a certificate's QR code or badge
+        "TRUSTED_HOSTS": [h.strip() for h in env.get("TRAINING_TRUSTED_HOSTS", "").split(",")
+                          if h.strip()] or None,
+        # how this server names itself in the sync bundles it writes (a camp, for example)
+        "SITE_NAME": env.get("TRAINING_SITE_NAME") or socket.gethostname(),
     }
 
 
@@ -61,4 +68,5 @@ DEFAULTS = {
     "RATELIMIT_HEADERS_ENABLED": False,
     "SEND_FILE_MAX_AGE_DEFAULT": 60 * 60 * 24 * 365,
     "ANSWER_MAX_LENGTH": 5000,
+    "SYNC_MAX_BUNDLE": 64 * 1024 * 1024,
 }

@@ -69,3 +69,17 @@ def find_certificate(raw_code: str) -> Certificate | None:
     if code is None:
         return None
     return db.session.scalar(select(Certificate).where(Certificate.code == code))
+
+
+def published_keys(instance_path: str) -> dict:
+    """The keys that verify certificates held here: this server's own, and those of the servers
+    whose bundles it trusts (a camp's certificates stay verifiable at HQ, and offline)."""
+    from ..models import SyncSource
+
+    document = signing.keys_document(instance_path)
+    own = {k["kid"] for k in document["keys"]}
+    for source in db.session.scalars(select(SyncSource).order_by(SyncSource.id)):
+        if source.kid not in own:
+            document["keys"].append({"kid": source.kid, "public_key": source.public_key,
+                                     "active": False, "issued_by": source.name})
+    return document

@@ -48,9 +48,9 @@ def public_keys():
     """The certificate signing keys' public halves, old and current, for offline checks."""
     from flask import current_app, jsonify
 
-    from ..certificates.signing import keys_document
+    from ..certificates.services import published_keys
 
-    response = jsonify(keys_document(current_app.instance_path))
+    response = jsonify(published_keys(current_app.instance_path))
     response.headers["Cache-Control"] = "public, max-age=3600"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response

@@ -1,0 +1,1 @@
+"""Camp server to mission HQ: signed bundles of people, progress and certificates."""

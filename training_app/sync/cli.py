@@ -1,0 +1,141 @@
+"""`flask sync ...`: a camp server writes signed bundles; mission HQ trusts and applies them."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Mission, SyncSource
+from . import services
+from .bundle import BundleError
+
+sync_cli = AppGroup("sync", help="Camp server to mission HQ: signed bundles.")
+
+
+def parse_since(text: str | None) -> datetime | None:
+    """A date (YYYY-MM-DD) or date and time (ISO 8601); UTC unless it says otherwise."""
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise click.BadParameter("use YYYY-MM-DD or an ISO 8601 date and time") from exc
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def refusal(exc: BundleError) -> str:
+    """Why a bundle or key is refused, in words an operator can act on."""
+    return {
+        "not-a-bundle": "this file is not a sync bundle (or it is damaged)",
+        "untrusted-key": f"signed by a server this one does not trust (key {exc.detail}); "
+                         "trust its key first with `flask sync trust`",
+        "bad-signature": "the signature does not match: the bundle was altered after it was "
+                         "written",
+        "damaged": "the bundle is damaged",
+        "too-large": "the bundle is too large",
+        "unknown-mission": f"mission {exc.detail} is not on this server",
+        "other-mission": f"this bundle is for mission {exc.detail}",
+        "bad-record": f"the bundle holds a record this server cannot accept ({exc.detail})",
+        "bad-key-document": "not a key document from `flask sync key` "
+                            + (f"({exc.detail})" if exc.detail else ""),
+    }.get(exc.reason, exc.reason)
+
+
+def _mission(code: str | None) -> Mission:
+    missions = db.session.scalars(select(Mission).order_by(Mission.code)).all()
+    if code:
+        found = [m for m in missions if m.code == code]
+        if not found:
+            raise click.ClickException(f"no mission with code {code}")
+        return found[0]
+    if len(missions) != 1:
+        raise click.ClickException("say which mission with --mission CODE: "
+                                   + ", ".join(m.code for m in missions))
+    return missions[0]
+
+
+@sync_cli.command("export")
+@click.option("--since", help="Only what changed on or after this date (YYYY-MM-DD); "
+                              "default: everything.")
+@click.option("--mission", "mission_code", help="Mission code (needed if there are several).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="File to write (default: sync-<mission>-<time>.sgtm1sync).")
+def export_command(since: str | None, mission_code: str | None, output: str | None) -> None:
+    """Write a signed bundle of people, progress, quiz attempts, completions and certificates."""
+    mission = _mission(mission_code)
+    data, counts = services.export_bundle(mission, parse_since(since),
+                                          current_app.config["SITE_NAME"],
+                                          current_app.instance_path)
+    path = Path(output or f"sync-{mission.code}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.sgtm1sync")
+    path.write_bytes(data)
+    click.echo(f"wrote {path} ({len(data) // 1024 + 1} KB): "
+               + ", ".join(f"{n} {table.replace('_', ' ')}" for table, n in counts.items()))
+
+
+@sync_cli.command("import")
+@click.argument("bundle", type=click.Path(exists=True, dir_okay=False))
+@click.option("--actor", default="cli", help="Who applies it, for the audit log.")
+def import_command(bundle: str, actor: str) -> None:
+    """Apply a bundle from a trusted server; applying it again changes nothing.
+
+    Exits 1 with the reason, having written nothing, if the bundle is altered, signed by an
+    untrusted key, for a mission this server does not have, or holds bad records."""
+    try:
+        result = services.import_bundle(Path(bundle).read_bytes(), f"cli:{actor}",
+                                        current_app.instance_path,
+                                        languages=current_app.config["LANGUAGES"])
+    except BundleError as exc:
+        click.echo(f"REFUSED: {refusal(exc)}; nothing was written", err=True)
+        sys.exit(1)
+    if result.status == "already":
+        click.echo(f"already applied on {services.utc(result.imported_at):%Y-%m-%d %H:%M} UTC "
+                   f"(bundle {result.bundle_id} from {result.source}); nothing changed")
+        return
+    changes = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in sorted(result.counts.items()))
+    click.echo(f"applied bundle {result.bundle_id} from {result.source} to "
+               f"{result.mission.code}: {changes or 'nothing new'}")
+
+
+@sync_cli.command("key")
+@click.option("--name", help="How HQ will call this server (default: TRAINING_SITE_NAME).")
+def key_command(name: str | None) -> None:
+    """Print this server's public key document, for HQ to trust with `flask sync trust`."""
+    click.echo(json.dumps(services.own_key_document(
+        current_app.instance_path, name or current_app.config["SITE_NAME"]), indent=1))
+
+
+@sync_cli.command("trust")
+@click.argument("key_file", type=click.File("r", encoding="utf-8"))
+@click.option("--name", help="A name for that server (default: the one in the file).")
+def trust_command(key_file, name: str | None) -> None:
+    """Accept bundles and certificates signed with the key in KEY_FILE ('-' for stdin)."""
+    try:
+        document = json.load(key_file)
+    except json.JSONDecodeError:
+        document = None
+    if not isinstance(document, dict):
+        click.echo("REFUSED: not a key document from `flask sync key`", err=True)
+        sys.exit(1)
+    if name:
+        document["name"] = name
+    try:
+        source = services.trust(document, "cli")
+    except BundleError as exc:
+        click.echo(f"REFUSED: {refusal(exc)}", err=True)
+        sys.exit(1)
+    click.echo(f"trusted {source.name} (key {source.kid})")
+
+
+@sync_cli.command("sources")
+def sources_command() -> None:
+    """List the servers whose bundles this server accepts."""
+    for source in db.session.scalars(select(SyncSource).order_by(SyncSource.name)):
+        click.echo(f"{source.name}\t{source.kid}\tadded {source.added_at:%Y-%m-%d}")
