@@ -1,0 +1,374 @@
+"""Completion certificates as Open Badges 3.0 credentials that wallets accept: a W3C Verifiable
+Credential of type OpenBadgeCredential, signed with the certificate key as an embedded Data
+Integrity proof (cryptosuite eddsa-jcs-2022, W3C "Data Integrity EdDSA Cryptosuites v1.0").
+
+The signing key is named by a did:key (multicodec ed25519-pub, base58btc), which is also the
+issuer's id, so any verifier can check the proof offline; /verify/keys.json lists the same keys
+by kid, and verify_badge maps one to the other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from flask_babel import force_locale
+
+from ..content.loader import SOURCE_LANGUAGE, Content, fill
+from ..i18n import _
+from ..models import Certificate, Person
+from . import codes, signing
+
+CONTEXT = ["https://www.w3.org/ns/credentials/v2",
+           "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+CREDENTIAL_TYPE = ["VerifiableCredential", "OpenBadgeCredential"]
+PROOF_TYPE = "DataIntegrityProof"
+CRYPTOSUITE = "eddsa-jcs-2022"
+PROOF_PURPOSE = "assertionMethod"
+# The Open Badges 3.0 achievement type for "completion of an assignment, training or other
+# activity" (an exact match of the CTDL term).
+ACHIEVEMENT_TYPE = "CertificateOfCompletion"
+ED25519_PUB_MULTICODEC = b"\xed\x01"
+MEDIA_TYPE = "application/ld+json"
+
+_BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_BASE58_VALUE = {c: i for i, c in enumerate(_BASE58)}
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})\Z")
+# JCS (RFC 8785) serialises numbers as ECMAScript does; integers agree with Python only
+# within the I-JSON safe range, and the credential needs no floats at all.
+_SAFE_INTEGER = 2**53 - 1
+
+
+class BadgeError(ValueError):
+    """The credential is malformed, altered, truncated, or not signed by a published key."""
+
+
+class CertificateRevoked(ValueError):
+    """A revoked certificate is never exported as a credential."""
+
+
+# --- encodings -------------------------------------------------------------------------------
+
+def base58btc_encode(data: bytes) -> str:
+    number = int.from_bytes(data, "big")
+    out = ""
+    while number:
+        number, rest = divmod(number, 58)
+        out = _BASE58[rest] + out
+    leading_zeros = len(data) - len(data.lstrip(b"\0"))
+    return "1" * leading_zeros + out
+
+
+def base58btc_decode(text: str) -> bytes:
+    if not isinstance(text, str) or any(c not in _BASE58_VALUE for c in text):
+        raise BadgeError("not base58btc")
+    number = 0
+    for char in text:
+        number = number * 58 + _BASE58_VALUE[char]
+    body = number.to_bytes((number.bit_length() + 7) // 8, "big") if number else b""
+    return b"\0" * (len(text) - len(text.lstrip("1"))) + body
+
+
+def multibase_decode(text: str) -> bytes:
+    """Bytes of a multibase base58btc string ("z..."), the only base this suite allows."""
+    if not isinstance(text, str) or not text.startswith("z"):
+        raise BadgeError("not a multibase base58btc value")
+    return base58btc_decode(text[1:])
+
+
+def _check_jcs_value(value: Any) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise BadgeError("object keys must be strings")
+            _check_jcs_value(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_jcs_value(item)
+    elif isinstance(value, bool) or value is None or isinstance(value, str):
+        return
+    elif isinstance(value, int):
+        if abs(value) > _SAFE_INTEGER:
+            raise BadgeError("integer outside the I-JSON range")
+    else:  # floats (and anything that is not JSON) would need ECMAScript number formatting
+        raise BadgeError(f"cannot canonicalise a {type(value).__name__}")
+
+
+def _utf16_order(key: str) -> bytes:
+    return key.encode("utf-16-be", "surrogatepass")
+
+
+def _jcs(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ",".join(
+            json.dumps(key, ensure_ascii=False) + ":" + _jcs(value[key])
+            for key in sorted(value, key=_utf16_order)) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_jcs(item) for item in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def canonical_json(value: Any) -> bytes:
+    """The JSON Canonicalization Scheme (RFC 8785) form of a value without floats.
+
+    Strings are escaped as ECMAScript's JSON.stringify does (json.dumps with ensure_ascii=False:
+    only quote, backslash and U+0000-U+001F, the latter as \\b \\t \\n \\f \\r or lower-case
+    \\u00hh), members are sorted by their names' UTF-16 code units, no whitespace. For this
+    credential, whose member names are all ASCII, that equals json.dumps(sort_keys=True,
+    separators=(",", ":"), ensure_ascii=False). Lone surrogates are not I-JSON and are refused.
+    """
+    _check_jcs_value(value)
+    try:
+        return _jcs(value).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise BadgeError("a string is not valid Unicode") from exc
+
+
+# --- keys ------------------------------------------------------------------------------------
+
+def did_key(public_key: Ed25519PublicKey) -> str:
+    """did:key of an Ed25519 public key: multicodec 0xed01, then base58btc ("z6Mk...")."""
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return "did:key:z" + base58btc_encode(ED25519_PUB_MULTICODEC + raw)
+
+
+def verification_method(public_key: Ed25519PublicKey) -> str:
+    did = did_key(public_key)
+    return f"{did}#{did.removeprefix('did:key:')}"
+
+
+def public_key_from_did_key(method: str) -> Ed25519PublicKey:
+    """The Ed25519 key a did:key verification method names; BadgeError for anything else."""
+    if not isinstance(method, str) or not method.startswith("did:key:z"):
+        raise BadgeError("the verification method is not a did:key")
+    did, _sep, fragment = method.partition("#")
+    identifier = did.removeprefix("did:key:")
+    if fragment and fragment != identifier:
+        raise BadgeError("the did:key fragment names another key")
+    raw = multibase_decode(identifier)
+    if len(raw) != 34 or not raw.startswith(ED25519_PUB_MULTICODEC):
+        raise BadgeError("the did:key is not an Ed25519 public key")
+    return Ed25519PublicKey.from_public_bytes(raw[2:])
+
+
+def _raw(public_key: Ed25519PublicKey) -> bytes:
+    return public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+# --- the credential --------------------------------------------------------------------------
+
+def _timestamp(moment: datetime) -> str:
+    if moment.tzinfo is None:  # SQLite gives back naive datetimes; they are stored in UTC
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def badge_credential(certificate: Certificate, person: Person, content: Content, base_url: str,
+                     issuer_id: str, lang: str | None = None) -> dict:
+    """The unsigned OpenBadgeCredential for a certificate, in `lang` (default: the certificate's
+    language). issuer_id is the did:key of the key that will sign it. Raises CertificateRevoked
+    for a revoked certificate."""
+    if certificate.revoked_at is not None:
+        raise CertificateRevoked(certificate.code)
+    lang = lang or certificate.language
+    base = base_url.rstrip("/")
+    verify_url = f"{base}/verify/{certificate.code}"
+    words = content.text(lang, "module", "certificate")
+    aim = content.text(lang, "module", "aim")
+    criteria = content.text(lang, "module", "assessment_criteria") or {}
+    module_title = words["module"]
+    with force_locale(lang):
+        narrative = _("Every slide of the module seen, every case study answered and the "
+                      "true/false quiz passed. The module's assessment criteria:")
+        issuer_description = _("United Nations peacekeeping")
+        evidence_name = _("Verification code")
+        evidence_narrative = _("Anyone can check this certificate at %(url)s", url=verify_url)
+    narrative += "".join(f"\n\n- {criteria[key]}" for key in content.assessment_criteria
+                         if key in criteria)
+    return {
+        "@context": list(CONTEXT),
+        "id": verify_url,
+        "type": list(CREDENTIAL_TYPE),
+        "issuer": {
+            "id": issuer_id,
+            "type": ["Profile"],
+            "name": person.mission.name,
+            "description": issuer_description,
+            "url": f"{base}/",
+        },
+        "validFrom": _timestamp(certificate.issued_at),
+        "name": module_title,
+        "description": fill(words["statement"], {"name": person.name, "module": module_title}),
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            # Open Badges 3.0: a subject without an id names its holder by an IdentityObject.
+            # The name is printed on the certificate and shown by /verify/<code>, so it is not
+            # hashed; the personnel number stays out, as on the verify page.
+            "identifier": [{
+                "type": "IdentityObject",
+                "identityHash": person.name,
+                "identityType": "name",
+                "hashed": False,
+            }],
+            "achievement": {
+                "id": f"{base}/{SOURCE_LANGUAGE}/module",
+                "type": ["Achievement"],
+                "achievementType": ACHIEVEMENT_TYPE,
+                "humanCode": "SGTM 1",
+                "name": module_title,
+                "description": aim["paragraphs"][0],
+                "criteria": {"narrative": narrative},
+                "inLanguage": lang,
+                "version": certificate.content_version,
+            },
+        },
+        "evidence": [{
+            "id": verify_url,
+            "type": ["Evidence"],
+            "name": evidence_name,
+            "description": codes.display(certificate.code),
+            "narrative": evidence_narrative,
+        }],
+    }
+
+
+# --- eddsa-jcs-2022 --------------------------------------------------------------------------
+
+def _hash_data(unsecured: dict, proof_config: dict) -> bytes:
+    """Hashing (eddsa-jcs-2022): SHA-256 of the canonical proof configuration, followed by
+    SHA-256 of the canonical document."""
+    return (hashlib.sha256(canonical_json(proof_config)).digest()
+            + hashlib.sha256(canonical_json(unsecured)).digest())
+
+
+def sign_badge(document: dict, private_key: Ed25519PrivateKey,
+               created: datetime | None = None) -> dict:
+    """The document with an embedded DataIntegrityProof (eddsa-jcs-2022 "Create Proof")."""
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    proof = {
+        "type": PROOF_TYPE,
+        "cryptosuite": CRYPTOSUITE,
+        "created": _timestamp(created or datetime.now(UTC)),
+        "verificationMethod": verification_method(private_key.public_key()),
+        "proofPurpose": PROOF_PURPOSE,
+    }
+    if "@context" in unsecured:  # the spec copies the document's context into the proof
+        proof["@context"] = unsecured["@context"]
+    signature = private_key.sign(_hash_data(unsecured, proof))
+    return {**unsecured, "proof": {**proof, "proofValue": "z" + base58btc_encode(signature)}}
+
+
+def issue_badge(certificate: Certificate, content: Content, base_url: str, instance_path: str,
+                lang: str | None = None) -> dict:
+    """The certificate as a credential signed with the active certificate key."""
+    key = signing.load_private_key(instance_path, signing.ensure_signing_key(instance_path))
+    credential = badge_credential(certificate, certificate.person, content, base_url,
+                                  did_key(key.public_key()), lang)
+    return sign_badge(credential, key)
+
+
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict:
+    names = [name for name, _value in pairs]
+    if len(names) != len(set(names)):
+        # Parsers disagree on which duplicate wins; I-JSON forbids them.
+        raise BadgeError("a JSON object repeats a member name")
+    return dict(pairs)
+
+
+def _no_constant(name: str) -> Any:
+    raise BadgeError(f"{name} is not JSON")
+
+
+def load_badge(data: bytes) -> Any:
+    """Parse a credential file strictly: UTF-8 I-JSON, no repeated member names, no NaN."""
+    try:
+        return json.loads(data.decode("utf-8"), object_pairs_hook=_unique_members,
+                          parse_constant=_no_constant)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise BadgeError(f"not a readable JSON credential ({exc.__class__.__name__})") from exc
+
+
+def _proof_of(document: Any) -> dict:
+    if not isinstance(document, dict):
+        raise BadgeError("not a JSON object")
+    proof = document.get("proof")
+    if proof is None:
+        raise BadgeError("the credential has no proof")
+    if not isinstance(proof, dict):
+        raise BadgeError("expected exactly one proof")
+    if proof.get("type") != PROOF_TYPE:
+        raise BadgeError(f"the proof is not a {PROOF_TYPE}")
+    if proof.get("cryptosuite") != CRYPTOSUITE:
+        raise BadgeError(f"the proof's cryptosuite is not {CRYPTOSUITE}")
+    if proof.get("proofPurpose") != PROOF_PURPOSE:
+        raise BadgeError(f"the proof's purpose is not {PROOF_PURPOSE}")
+    created = proof.get("created")
+    if created is not None:
+        try:
+            valid = bool(_DATE_TIME.match(created)) and bool(datetime.fromisoformat(created))
+        except (TypeError, ValueError):
+            valid = False
+        if not valid:
+            raise BadgeError("the proof's created is not a date-time")
+    return proof
+
+
+def _object(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def verify_badge(document: Any, keys: dict[str, Ed25519PublicKey]) -> dict:
+    """What a genuine credential says, with the kid of the published key that signed it.
+
+    Follows eddsa-jcs-2022 "Verify Proof"; raises BadgeError on any alteration, truncation,
+    unknown or wrong key, other cryptosuite, or a credential that is not an Open Badge.
+    """
+    proof = _proof_of(document)
+    public_key = public_key_from_did_key(proof.get("verificationMethod"))
+    kid = next((k for k, key in keys.items() if _raw(key) == _raw(public_key)), None)
+    if kid is None:
+        raise BadgeError("signed by a key that is not published")
+    signature = multibase_decode(proof.get("proofValue"))
+    if len(signature) != 64:
+        raise BadgeError("the proofValue is not a whole Ed25519 signature")
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    proof_config = {k: v for k, v in proof.items() if k != "proofValue"}
+    if "@context" in proof_config:
+        context = proof_config["@context"]
+        document_context = unsecured.get("@context")
+        if (not isinstance(context, list) or not isinstance(document_context, list)
+                or document_context[:len(context)] != context):
+            raise BadgeError("the proof's @context does not match the credential's")
+        unsecured["@context"] = context
+    try:
+        public_key.verify(signature, _hash_data(unsecured, proof_config))
+    except InvalidSignature as exc:
+        raise BadgeError("the signature does not match: the credential was altered") from exc
+    issuer = unsecured.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    if issuer_id != proof["verificationMethod"].partition("#")[0]:
+        raise BadgeError("the issuer is not the controller of the signing key")
+    types = unsecured.get("type")
+    if not isinstance(types, list) or not all(t in types for t in CREDENTIAL_TYPE):
+        raise BadgeError("not an OpenBadgeCredential")
+    subject = _object(unsecured.get("credentialSubject"))
+    identifiers = subject.get("identifier")
+    names = [i.get("identityHash") for i in identifiers if isinstance(i, dict)
+             and i.get("identityType") == "name"] if isinstance(identifiers, list) else []
+    achievement = _object(subject.get("achievement"))
+    return {
+        "kid": kid,
+        "id": unsecured.get("id"),
+        "name": names[0] if names else None,
+        "achievement": achievement.get("name"),
+        "issuer": issuer.get("name") if isinstance(issuer, dict) else None,
+        "valid_from": unsecured.get("validFrom"),
+        "language": achievement.get("inLanguage"),
+        "created": proof.get("created"),
+    }
