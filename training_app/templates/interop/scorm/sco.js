@@ -1,0 +1,464 @@
+/* SGTM 1 as a SCORM 1.2 SCO: slides, case studies and the true/false quiz in one page.
+   Talks to the learning system's API when it finds one, and works on its own when not. */
+(function () {
+  "use strict";
+
+  var data = JSON.parse(document.getElementById("sco-data").textContent);
+  var words = data.strings;
+
+  function byId(id) { return document.getElementById(id); }
+
+  function format(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (whole, name) {
+      return Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
+    });
+  }
+
+  /* ---- SCORM 1.2 run-time ------------------------------------------------------------ */
+
+  var lms = { api: null, connected: false, finished: false, started: Date.now(),
+              status: "", best: NaN, errors: [] };
+
+  function apiOf(win) {
+    try { return win.API || null; } catch (e) { return null; }  // another origin: not ours
+  }
+
+  function parentOf(win) {
+    try { return win.parent && win.parent !== win ? win.parent : null; } catch (e) { return null; }
+  }
+
+  // The ADL search: up the chain of parents (giving up after 500 steps), then the opener's.
+  function findAPI(win) {
+    var tries = 0;
+    while (win && !apiOf(win)) {
+      tries += 1;
+      if (tries > 500) { return null; }
+      win = parentOf(win);
+    }
+    return win ? apiOf(win) : null;
+  }
+
+  function getAPI() {
+    var api = findAPI(window);
+    if (!api) {
+      var opener = null;
+      try { opener = window.opener; } catch (e) { opener = null; }
+      if (opener) { api = findAPI(opener); }
+    }
+    return api;
+  }
+
+  // Every call is followed by LMSGetLastError; a refusal is kept, and shown unless `quiet`.
+  function call(method, args, quiet) {
+    if (!lms.api) { return ""; }
+    var result;
+    try { result = String(lms.api[method].apply(lms.api, args)); } catch (e) { result = "false"; }
+    var code;
+    try { code = String(lms.api.LMSGetLastError()); } catch (e) { code = "101"; }
+    if (code !== "0" && code !== "") {
+      var message = "";
+      try { message = String(lms.api.LMSGetErrorString(code)); } catch (e) { message = ""; }
+      lms.errors.push({ method: method, args: args, code: code, message: message });
+      if (!quiet) {
+        var problem = byId("lms-problem");
+        problem.textContent = format(words.lmsError, { code: code });
+        problem.hidden = false;
+      }
+    }
+    return result;
+  }
+
+  function getValue(name) { return call("LMSGetValue", [name], true); }
+  function setValue(name, value) { return call("LMSSetValue", [name, String(value)]); }
+  function commit() { return call("LMSCommit", [""]); }
+
+  function connect() {
+    lms.api = getAPI();
+    if (!lms.api) { return false; }
+    if (call("LMSInitialize", [""], true) !== "true") { lms.api = null; return false; }
+    lms.connected = true;
+    lms.finished = false;
+    lms.started = Date.now();
+    lms.status = getValue("cmi.core.lesson_status");
+    if (lms.status === "" || lms.status === "not attempted") {
+      setValue("cmi.core.lesson_status", "incomplete");
+      lms.status = "incomplete";
+      commit();
+    }
+    lms.best = parseFloat(getValue("cmi.core.score.raw"));
+    return true;
+  }
+
+  function pad(n) { return n < 10 ? "0" + n : String(n); }
+
+  function sessionTime(ms) {  // CMITimespan: HHHH:MM:SS
+    var s = Math.floor(ms / 1000);
+    return pad(Math.min(9999, Math.floor(s / 3600))) + ":" + pad(Math.floor(s % 3600 / 60)) +
+      ":" + pad(s % 60);
+  }
+
+  function finish() {
+    if (!lms.connected || lms.finished) { return; }
+    saveProgress(false);
+    // "suspend" asks the learning system to keep suspend_data for the next launch
+    setValue("cmi.core.exit", lms.status === "passed" ? "" : "suspend");
+    setValue("cmi.core.session_time", sessionTime(Date.now() - lms.started));
+    commit();
+    lms.finished = true;
+    call("LMSFinish", [""], true);
+  }
+
+  /* ---- progress kept in cmi.suspend_data ------------------------------------------- */
+
+  var state = { view: "slides", slide: 1, caseNumber: 1, seen: {}, revealed: {} };
+
+  function bits(flags, count) {
+    var out = "";
+    for (var i = 1; i <= count; i += 1) { out += flags[i] ? "1" : "0"; }
+    return out;
+  }
+
+  function unbits(text, count) {
+    var flags = {};
+    for (var i = 1; i <= count; i += 1) { if (String(text || "").charAt(i - 1) === "1") { flags[i] = true; } }
+    return flags;
+  }
+
+  function clamp(n, low, high) {
+    n = parseInt(n, 10);
+    return isNaN(n) ? low : Math.max(low, Math.min(high, n));
+  }
+
+  function encode() {
+    return JSON.stringify({ v: 1, view: state.view, slide: state.slide, "case": state.caseNumber,
+                            seen: bits(state.seen, data.slides),
+                            revealed: bits(state.revealed, data.cases) });
+  }
+
+  function restore(raw) {
+    var saved;
+    try { saved = JSON.parse(raw); } catch (e) { return; }
+    if (!saved || saved.v !== 1) { return; }
+    if (saved.view === "slides" || saved.view === "cases" || saved.view === "quiz") {
+      state.view = saved.view;
+    }
+    state.slide = clamp(saved.slide, 1, data.slides);
+    state.caseNumber = clamp(saved["case"], 1, data.cases);
+    state.seen = unbits(saved.seen, data.slides);
+    state.revealed = unbits(saved.revealed, data.cases);
+  }
+
+  function saveProgress(andCommit) {
+    if (!lms.connected || lms.finished) { return; }
+    setValue("cmi.suspend_data", encode());
+    setValue("cmi.core.lesson_location", String(state.slide));
+    if (andCommit) { commit(); }
+  }
+
+  /* ---- views: slides, case studies, quiz ------------------------------------------- */
+
+  var panels = { slides: byId("slides"), cases: byId("cases"), quiz: byId("quiz") };
+  var slides = Array.prototype.slice.call(document.querySelectorAll("[data-slide]"));
+  var cases = Array.prototype.slice.call(document.querySelectorAll("[data-case]"));
+
+  function focusHeading(container) {
+    var heading = container.querySelector("h2, h3");
+    if (heading) { heading.focus(); }
+  }
+
+  function showView(name, focus) {
+    state.view = name;
+    Object.keys(panels).forEach(function (key) { panels[key].hidden = key !== name; });
+    document.querySelectorAll("#views [data-view]").forEach(function (button) {
+      if (button.getAttribute("data-view") === name) {
+        button.setAttribute("aria-current", "true");
+      } else {
+        button.removeAttribute("aria-current");
+      }
+    });
+    if (name === "slides") { showSlide(state.slide, focus); return; }
+    if (name === "cases") { showCase(state.caseNumber, focus); return; }
+    if (!quiz.items) { newAttempt(); }
+    if (focus) { byId("quiz-title").focus(); }
+    saveProgress(true);
+  }
+
+  function showSlide(number, focus) {
+    state.slide = clamp(number, 1, slides.length);
+    state.seen[state.slide] = true;
+    slides.forEach(function (article) {
+      article.hidden = Number(article.getAttribute("data-slide")) !== state.slide;
+    });
+    byId("prev-slide").disabled = state.slide === 1;
+    byId("next-slide").hidden = state.slide === slides.length;
+    byId("to-cases").hidden = state.slide !== slides.length;
+    byId("slide-count").textContent = state.slide + " / " + slides.length;
+    if (focus) { focusHeading(slides[state.slide - 1]); }
+    saveProgress(true);
+  }
+
+  function showCase(number, focus) {
+    state.caseNumber = clamp(number, 1, cases.length);
+    cases.forEach(function (article) {
+      article.hidden = Number(article.getAttribute("data-case")) !== state.caseNumber;
+    });
+    byId("prev-case").disabled = state.caseNumber === 1;
+    byId("next-case").hidden = state.caseNumber === cases.length;
+    byId("to-quiz").hidden = state.caseNumber !== cases.length;
+    byId("case-count").textContent = state.caseNumber + " / " + cases.length;
+    if (focus) { focusHeading(cases[state.caseNumber - 1]); }
+    saveProgress(true);
+  }
+
+  function showGuidance(number, focus) {
+    state.revealed[number] = true;
+    var guidance = byId("guidance-" + number);
+    guidance.hidden = false;
+    document.querySelector('[data-reveal="' + number + '"]').hidden = true;
+    if (focus) { focusHeading(guidance); }
+  }
+
+  function reveal(number) {
+    var answer = byId("answer-" + number);
+    var error = byId("answer-" + number + "-error");
+    if (!answer.value.trim()) {
+      error.hidden = false;
+      answer.setAttribute("aria-invalid", "true");
+      answer.setAttribute("aria-describedby", "answer-" + number + "-hint answer-" + number + "-error");
+      answer.focus();
+      return;
+    }
+    error.hidden = true;
+    answer.removeAttribute("aria-invalid");
+    answer.setAttribute("aria-describedby", "answer-" + number + "-hint");
+    showGuidance(number, true);
+    saveProgress(true);
+  }
+
+  /* ---- the quiz: the app's draw, grading and review ---------------------------------- */
+
+  var quiz = { items: null };
+
+  function randomBelow(n) {
+    if (window.crypto && window.crypto.getRandomValues) {
+      var buffer = new Uint32Array(1);
+      var limit = Math.floor(4294967296 / n) * n;  // no modulo bias
+      do { window.crypto.getRandomValues(buffer); } while (buffer[0] >= limit);
+      return buffer[0] % n;
+    }
+    return Math.floor(Math.random() * n);
+  }
+
+  function shuffle(list) {
+    for (var i = list.length - 1; i > 0; i -= 1) {
+      var j = randomBelow(i + 1);
+      var keep = list[i]; list[i] = list[j]; list[j] = keep;
+    }
+    return list;
+  }
+
+  // As the app draws: one statement from each topic in turn, topics and statements in random
+  // order, until there are enough; then the drawn statements in random order.
+  function drawStatements(count) {
+    var byTopic = new Map();
+    data.topics.forEach(function (topic) { byTopic.set(topic, []); });
+    data.statements.forEach(function (s) {
+      if (!byTopic.has(s.topic)) { byTopic.set(s.topic, []); }
+      byTopic.get(s.topic).push(s);
+    });
+    var pools = [];
+    byTopic.forEach(function (list) { if (list.length) { pools.push(shuffle(list.slice())); } });
+    shuffle(pools);
+    var drawn = [];
+    var left = function () { return pools.some(function (p) { return p.length > 0; }); };
+    while (drawn.length < count && left()) {
+      pools.forEach(function (pool) {
+        if (pool.length && drawn.length < count) { drawn.push(pool.pop()); }
+      });
+    }
+    return shuffle(drawn);
+  }
+
+  // With the mission's Focal Point known, one statement names the Focal Point or, half of
+  // the time, the Alternate as if they were the Focal Point.
+  function missionStatement() {
+    if (!data.mission.length) { return []; }
+    var pick = data.mission.length > 1 && randomBelow(2) === 1 ? 1 : 0;
+    return [data.mission[pick]];
+  }
+
+  function element(tag, attributes, text) {
+    var node = document.createElement(tag);
+    Object.keys(attributes || {}).forEach(function (name) { node.setAttribute(name, attributes[name]); });
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  function newAttempt() {
+    var extra = missionStatement();
+    quiz.items = shuffle(drawStatements(data.draw - extra.length).concat(extra));
+    var list = byId("quiz-statements");
+    list.textContent = "";
+    quiz.items.forEach(function (item, index) {
+      var li = element("li");
+      var fieldset = element("fieldset", { "class": "statement", "data-statement": item.id });
+      fieldset.appendChild(element("legend", {}, item.text));
+      fieldset.appendChild(element("p", { "class": "error", id: "m-" + index, hidden: "" }, words.choose));
+      [["true", words["true"]], ["false", words["false"]]].forEach(function (choice) {
+        var label = element("label");
+        label.appendChild(element("input", { type: "radio", name: "s-" + index, value: choice[0] }));
+        label.appendChild(document.createTextNode(" " + choice[1]));
+        fieldset.appendChild(label);
+      });
+      li.appendChild(fieldset);
+      list.appendChild(li);
+    });
+    byId("quiz-missing").hidden = true;
+    byId("quiz-form").hidden = false;
+    byId("quiz-result").hidden = true;
+  }
+
+  function passes(correct, total) {
+    // in integers, as the app grades, so 12 of 15 against 0.8 is not lost to floating point
+    return total > 0 && correct * 1000 >= Math.round(data.passMark * 1000) * total;
+  }
+
+  function submitQuiz(event) {
+    event.preventDefault();
+    var answers = [];
+    var firstMissing = null;
+    quiz.items.forEach(function (item, index) {
+      var checked = document.querySelector('input[name="s-' + index + '"]:checked');
+      var fieldset = document.querySelector('[data-statement="' + item.id + '"]');
+      var message = byId("m-" + index);
+      if (checked) {
+        answers.push(checked.value === "true");
+        message.hidden = true;
+        fieldset.classList.remove("has-error");
+        fieldset.removeAttribute("aria-describedby");
+      } else {
+        answers.push(null);
+        message.hidden = false;
+        fieldset.classList.add("has-error");
+        fieldset.setAttribute("aria-describedby", "m-" + index);
+        if (!firstMissing) { firstMissing = fieldset.querySelector("input"); }
+      }
+    });
+    if (firstMissing) {
+      byId("quiz-missing").hidden = false;
+      firstMissing.focus();
+      return;
+    }
+    byId("quiz-missing").hidden = true;
+    var wrong = quiz.items.filter(function (item, index) { return answers[index] !== item.answer; });
+    var total = quiz.items.length;
+    var correct = total - wrong.length;
+    var percent = Math.round(100 * correct / total);
+    var passed = passes(correct, total);
+    showResult(correct, total, percent, passed, wrong);
+    report(percent, passed);
+  }
+
+  function showResult(correct, total, percent, passed, wrong) {
+    var score = byId("quiz-score");
+    score.textContent = format(words.score, { correct: correct, total: total, percent: percent });
+    score.className = "score " + (passed ? "pass" : "fail");
+    byId("quiz-passed").hidden = !passed;
+    byId("quiz-failed").hidden = passed;
+    var heading = byId("review-heading");
+    heading.hidden = wrong.length === 0;
+    heading.textContent = wrong.length ? format(words.review[String(wrong.length)], {}) : "";
+    var review = byId("quiz-review");
+    review.textContent = "";
+    wrong.forEach(function (item) {
+      var li = element("li", { "data-statement": item.id });
+      li.appendChild(element("p", { "class": "statement" }, item.text));
+      var why = element("p");
+      why.appendChild(element("strong", {}, item.answer ? words.isTrue : words.isFalse));
+      why.appendChild(document.createTextNode(" " + item.explanation));
+      li.appendChild(why);
+      var back = element("p");
+      back.appendChild(element("a", { href: "#slide-" + item.slide, "data-goto-slide": String(item.slide) },
+                               item.review));
+      li.appendChild(back);
+      review.appendChild(li);
+    });
+    byId("quiz-form").hidden = true;
+    byId("quiz-result").hidden = false;
+    byId("result-title").focus();
+  }
+
+  // The best attempt counts, as in the app: a weaker try never lowers a recorded pass.
+  function report(percent, passed) {
+    if (!lms.connected || lms.finished) { return; }
+    var best = isNaN(lms.best) ? percent : Math.max(lms.best, percent);
+    var status = passed || lms.status === "passed" ? "passed" : "failed";
+    setValue("cmi.core.score.min", "0");
+    setValue("cmi.core.score.max", "100");
+    setValue("cmi.core.score.raw", String(best));
+    setValue("cmi.core.lesson_status", status);
+    commit();
+    lms.best = best;
+    lms.status = status;
+  }
+
+  /* ---- wiring --------------------------------------------------------------------- */
+
+  function announce(connected) {
+    var notice = byId("lms-status");
+    notice.textContent = connected ? words.connected : words.standalone;
+    notice.classList.toggle("warn", !connected);
+    notice.hidden = false;
+  }
+
+  function start() {
+    var connected = connect();
+    if (connected) { restore(getValue("cmi.suspend_data")); }
+    announce(connected);
+    byId("views").hidden = false;
+    byId("slide-pager").hidden = false;
+    byId("case-pager").hidden = false;
+    document.querySelectorAll("[data-reveal]").forEach(function (button) {
+      var number = Number(button.getAttribute("data-reveal"));
+      button.hidden = false;
+      button.addEventListener("click", function () { reveal(number); });
+      if (state.revealed[number]) { showGuidance(number, false); }
+    });
+    document.addEventListener("click", function (event) {
+      var target = event.target.closest ? event.target.closest("[data-view], [data-goto-slide]") : null;
+      if (!target) { return; }
+      event.preventDefault();
+      if (target.hasAttribute("data-goto-slide")) {
+        state.slide = clamp(target.getAttribute("data-goto-slide"), 1, slides.length);
+        showView("slides", true);
+      } else {
+        showView(target.getAttribute("data-view"), true);
+      }
+    });
+    byId("prev-slide").addEventListener("click", function () { showSlide(state.slide - 1, true); });
+    byId("next-slide").addEventListener("click", function () { showSlide(state.slide + 1, true); });
+    byId("prev-case").addEventListener("click", function () { showCase(state.caseNumber - 1, true); });
+    byId("next-case").addEventListener("click", function () { showCase(state.caseNumber + 1, true); });
+    byId("quiz-form").addEventListener("submit", submitQuiz);
+    byId("quiz-again").addEventListener("click", function () {
+      newAttempt();
+      byId("quiz-title").focus();
+    });
+    showView(state.view, false);
+    window.addEventListener("pagehide", finish);
+    window.addEventListener("beforeunload", finish);
+    window.addEventListener("pageshow", function (event) {
+      // back from the browser's page cache after LMSFinish: a new session, if the system
+      // allows one; otherwise say plainly that nothing more is recorded
+      if (event.persisted && lms.finished) {
+        lms.connected = false;
+        announce(connect());
+      }
+    });
+  }
+
+  // for a host page or a test that wants to know what the learning system refused
+  window.scoErrors = lms.errors;
+
+  start();
+}());
