@@ -1,4 +1,5 @@
-"""The certificate as a one-page PDF in the learner's language, with its code and a QR code."""
+"""The certificate as a one-page PDF in the learner's language, with its code and a QR code;
+and the font set-up every PDF of the app shares (register_fonts, use_language)."""
 
 from __future__ import annotations
 
@@ -61,45 +62,64 @@ def _all_text(texts: list[CertificateText]) -> str:
                               *sum(t.details, ())]) for t in texts)
 
 
-def needs_cjk(texts: list[CertificateText]) -> bool:
+def has_cjk(text: str) -> bool:
     """Chinese, Japanese or Korean characters anywhere (a name, for example)."""
     return any(0x2E80 <= ord(ch) <= 0x9FFF or 0xAC00 <= ord(ch) <= 0xD7AF
-               or 0xF900 <= ord(ch) <= 0xFFEF for ch in _all_text(texts))
+               or 0xF900 <= ord(ch) <= 0xFFEF for ch in text)
 
 
-def needs_arabic(texts: list[CertificateText]) -> bool:
+def has_arabic(text: str) -> bool:
     return any(0x0600 <= ord(ch) <= 0x06FF or 0x0750 <= ord(ch) <= 0x077F
-               or 0xFB50 <= ord(ch) <= 0xFEFF for ch in _all_text(texts))
+               or 0xFB50 <= ord(ch) <= 0xFEFF for ch in text)
 
 
-def _setup_fonts(pdf: FPDF, texts: list[CertificateText]) -> tuple[bool, bool]:
-    """Register only the fonts these certificates need: parsing and subsetting fonts is most
-    of the time a certificate takes. Returns (Arabic in use, CJK in use)."""
-    arabic = needs_arabic(texts)
-    arabic_pages = any(t.language == "ar" for t in texts)
+@dataclass(frozen=True)
+class Fonts:
+    """Which optional font families a document registered."""
+
+    arabic: bool
+    cjk: bool
+
+
+def register_fonts(pdf: FPDF, text: str, languages: set[str]) -> Fonts:
+    """Register only the fonts this text needs (all of a document's text, in `languages`):
+    parsing and subsetting fonts is most of the time a PDF takes."""
+    arabic = has_arabic(text)
     pdf.add_font("noto", "", str(FONT_DIR / "NotoSans-Regular.ttf"))
-    if any(t.language not in ("ar", "zh") for t in texts):  # titles in Noto Sans Bold
+    if languages - {"ar", "zh"}:  # headings in Noto Sans Bold
         pdf.add_font("noto", "B", str(FONT_DIR / "NotoSans-Bold.ttf"))
     if arabic:
         pdf.add_font("naskh", "", str(FONT_DIR / "NotoNaskhArabic-Regular.ttf"))
-        if arabic_pages:
+        if "ar" in languages:
             pdf.add_font("naskh", "B", str(FONT_DIR / "NotoNaskhArabic-Bold.ttf"))
-    cjk = cjk_font(_all_text(texts)) if needs_cjk(texts) else None
+    cjk = cjk_font(text) if has_cjk(text) else None
     if cjk:
         pdf.add_font("cjk", "", cjk)
-    return arabic, cjk is not None
+    if arabic:
+        # Arabic needs shaping (joined letters, right to left); with no forced direction the
+        # bidi algorithm orders mixed Arabic and Latin runs. Other scripts need none, and
+        # without it the fonts subset several times faster.
+        pdf.set_text_shaping(use_shaping_engine=True)
+    return Fonts(arabic=arabic, cjk=cjk is not None)
 
 
-def _fallbacks(pdf: FPDF, language: str, has_arabic: bool, has_cjk: bool) -> None:
+def use_language(pdf: FPDF, fonts: Fonts, language: str) -> tuple[str, str]:
+    """Set the fallback fonts for text in `language`; returns its (family, bold style)."""
     # Arabic text is set in Naskh with Latin runs (names, codes) falling back to Noto Sans;
     # other languages the other way round.
-    if language == "ar" and has_arabic:
+    if language == "ar" and fonts.arabic:
         fallbacks = ["noto"]
     else:
-        fallbacks = ["naskh"] if has_arabic else []
-    if has_cjk:
+        fallbacks = ["naskh"] if fonts.arabic else []
+    if fonts.cjk:
         fallbacks.append("cjk")
     pdf.set_fallback_fonts(fallbacks, exact_match=False)
+    base = "naskh" if language == "ar" and fonts.arabic else (
+        "cjk" if language == "zh" and fonts.cjk else "noto")
+    bold = "" if base == "cjk" else "B"
+    if f"{base}B" not in pdf.fonts:  # no page in a language that sets headings in bold
+        bold = ""
+    return base, bold
 
 
 def _qr_png(url: str) -> io.BytesIO:
@@ -126,24 +146,14 @@ def render_certificates(texts: list[CertificateText]) -> bytes:
         if first.token:
             pdf.set_keywords(first.token)
     pdf.set_auto_page_break(False)
-    has_arabic, has_cjk = _setup_fonts(pdf, texts)
-    if has_arabic:
-        # Arabic needs shaping (joined letters, right to left); with no forced direction the
-        # bidi algorithm orders mixed Arabic and Latin runs. Other scripts need none, and
-        # without it the fonts subset several times faster.
-        pdf.set_text_shaping(use_shaping_engine=True)
+    fonts = register_fonts(pdf, _all_text(texts), {t.language for t in texts})
     for text in texts:
-        _draw_page(pdf, text, has_arabic, has_cjk)
+        _draw_page(pdf, text, fonts)
     return bytes(pdf.output())
 
 
-def _draw_page(pdf: FPDF, text: CertificateText, has_arabic: bool, has_cjk: bool) -> None:
-    _fallbacks(pdf, text.language, has_arabic, has_cjk)
-    base = "naskh" if text.language == "ar" and has_arabic else (
-        "cjk" if text.language == "zh" and has_cjk else "noto")
-    bold = "" if base == "cjk" else "B"
-    if base == "noto" and "notoB" not in pdf.fonts:  # no page needed the bold Latin font
-        bold = ""
+def _draw_page(pdf: FPDF, text: CertificateText, fonts: Fonts) -> None:
+    base, bold = use_language(pdf, fonts, text.language)
     pdf.add_page()
     width = pdf.w - 40
     align = "R" if text.direction == "rtl" else "L"

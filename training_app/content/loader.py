@@ -79,6 +79,15 @@ class CaseStudy:
 
 
 @dataclass(frozen=True)
+class CardSection:
+    """One section of the pocket card: on the front or the back of the folded card."""
+
+    id: str
+    side: str  # front / back
+    source: str
+
+
+@dataclass(frozen=True)
 class Statement:
     id: str
     answer: bool
@@ -117,9 +126,11 @@ class Content:
     plan: tuple[Any, ...]
     assessment_criteria: tuple[str, ...]
     quiz: Quiz
-    # texts[lang][kind][id] where kind is module / slides / case_studies / quiz / topics
+    # texts[lang][kind][id] where kind is module / slides / case_studies / pocket_card / quiz /
+    # topics
     texts: Any = field(repr=False)
     fingerprint: str = ""
+    pocket_card: tuple[CardSection, ...] = ()
 
     @property
     def slide_ids(self) -> tuple[str, ...]:
@@ -162,6 +173,7 @@ def _load_texts(root: Path, module_id: str, quiz_id: str, lang: str) -> dict[str
         ("module", mdir / "module.yaml"),
         ("slides", mdir / "slides.yaml"),
         ("case_studies", mdir / "case_studies.yaml"),
+        ("pocket_card", mdir / "pocket_card.yaml"),
     ):
         out[kind] = read_yaml(path) if path.exists() else {}
     qpath = root / "quizzes" / quiz_id / f"{lang}.yaml"
@@ -186,6 +198,10 @@ def build_content(root: Path) -> Content:
         CaseStudy(id=c["id"], slides=tuple(c.get("slides") or ()), source=c.get("source", ""))
         for c in structure["case_studies"]
     )
+    card = tuple(
+        CardSection(id=c["id"], side=c.get("side", "front"), source=c.get("source", ""))
+        for c in structure.get("pocket_card") or ()
+    )
     statements = tuple(
         Statement(id=s["id"], answer=s["answer"], topic=s["topic"],
                   criterion=s.get("criterion", ""), slide=s.get("slide", ""),
@@ -203,7 +219,7 @@ def build_content(root: Path) -> Content:
         languages=languages, slides=slides, case_studies=cases,
         plan=_freeze(structure.get("plan") or []),
         assessment_criteria=tuple(structure.get("assessment_criteria") or ()),
-        quiz=quiz, texts=_freeze(texts), fingerprint=fingerprint[:8],
+        quiz=quiz, texts=_freeze(texts), fingerprint=fingerprint[:8], pocket_card=card,
     )
 
 

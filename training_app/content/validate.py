@@ -13,6 +13,12 @@ from .loader import MODULE_TEXT_KEYS, SOURCE_LANGUAGE, entry_hash, placeholders,
 ALLOWED_PLACEHOLDERS = {"mission", "focal_point", "alternate", "offlimits_directive"}
 CERTIFICATE_PLACEHOLDERS = {"name", "module"}
 CONSEQUENCE_GROUPS = ("military", "police-observers", "civilian")
+# The pocket card sets the Focal Point's and the Alternate's names and contacts on lines of
+# their own; the rest of the module names them with {focal_point} and {alternate}.
+CARD_PLACEHOLDERS = {"focal_point_name", "focal_point_contact", "alternate_name",
+                     "alternate_contact"}
+CARD_SIDES = ("front", "back")
+CARD_REQUIRED = ("heading", "channels")
 
 
 @dataclass
@@ -93,6 +99,26 @@ def _statement_errors(entry: dict) -> list[str]:
     return errs
 
 
+def _card_errors(item_id: str, entry: dict) -> list[str]:
+    if item_id == "heading":
+        ok = all(_is_text(entry.get(k)) for k in ("title", "subtitle", "motto"))
+        return [] if ok else ["needs title, subtitle and motto"]
+    if item_id == "channels":
+        errs = []
+        if not all(_is_text(entry.get(k)) for k in ("heading", "intro", "not_set")):
+            errs.append("needs heading, intro and not_set")
+        for person in ("focal_point", "alternate"):
+            block = entry.get(person)
+            if not (isinstance(block, dict)
+                    and all(_is_text(block.get(k)) for k in ("label", "name", "contact"))):
+                errs.append(f"{person} needs label, name and contact")
+        if not _is_text_list(entry.get("others")):
+            errs.append("others must be a non-empty list of texts")
+        return errs
+    ok = _is_text(entry.get("heading")) and _is_text_list(entry.get("points"))
+    return [] if ok else ["needs a heading and a non-empty list of points"]
+
+
 def _module_text_errors(key: str, entry: Any, criteria: list[str]) -> list[str]:
     if not isinstance(entry, dict):
         return ["must be a mapping"]
@@ -163,6 +189,18 @@ def check_content(root: str | Path) -> ContentReport:
                 errors.append(f"module.yaml: case study {c.get('id')}: unknown slide {ref}")
     criteria = list(structure.get("assessment_criteria") or [])
     report.slides, report.case_studies = len(slide_ids), len(case_ids)
+    card = [c for c in structure.get("pocket_card") or [] if isinstance(c, dict)]
+    card_ids = [c.get("id") for c in card]
+    if len(set(card_ids)) != len(card_ids) or None in card_ids:
+        errors.append("module.yaml: pocket card ids must be present and unique")
+    for required in CARD_REQUIRED:
+        if required not in card_ids:
+            errors.append(f"module.yaml: pocket card: {required} missing")
+    for c in card:
+        if c.get("side") not in CARD_SIDES:
+            errors.append(f"module.yaml: pocket card {c.get('id')}: side must be front or back")
+        if not _is_text(c.get("source")):
+            errors.append(f"module.yaml: pocket card {c.get('id')}: source missing")
 
     quiz_id = structure.get("quiz", "sgtm1")
     keys = _load(root / "quizzes" / quiz_id / "keys.yaml", errors, root) or {}
@@ -203,12 +241,14 @@ def check_content(root: str | Path) -> ContentReport:
         "slides": slide_ids,
         "case_studies": case_ids,
         "quiz": st_ids,
+        "pocket_card": card_ids,
     }
     paths = {
         "module": "modules/sgtm1/{lang}/module.yaml",
         "slides": "modules/sgtm1/{lang}/slides.yaml",
         "case_studies": "modules/sgtm1/{lang}/case_studies.yaml",
         "quiz": f"quizzes/{quiz_id}/{{lang}}.yaml",
+        "pocket_card": "modules/sgtm1/{lang}/pocket_card.yaml",
     }
 
     def texts_for(lang: str) -> dict[str, dict]:
@@ -248,17 +288,25 @@ def check_content(root: str | Path) -> ContentReport:
                 elif kind == "quiz":
                     problems = _statement_errors(entry) if isinstance(entry, dict) else [
                         "must be a mapping"]
+                elif kind == "pocket_card":
+                    problems = _card_errors(item_id, entry) if isinstance(entry, dict) else [
+                        "must be a mapping"]
                 else:
                     problems = _module_text_errors(item_id, entry, criteria)
                 errors.extend(f"{rel}: {item_id}: {p}" for p in problems)
                 used = placeholders(entry)
                 allowed = ALLOWED_PLACEHOLDERS | (
-                    CERTIFICATE_PLACEHOLDERS if item_id == "certificate" else set())
+                    CERTIFICATE_PLACEHOLDERS if item_id == "certificate" else set()) | (
+                    CARD_PLACEHOLDERS if kind == "pocket_card" else set())
                 for name in sorted(used - allowed):
                     errors.append(f"{rel}: {item_id}: unknown placeholder {{{name}}}")
                 if lang == SOURCE_LANGUAGE:
                     if item_id == "certificate" and not CERTIFICATE_PLACEHOLDERS <= used:
                         errors.append(f"{rel}: certificate: needs {{name}} and {{module}}")
+                    if (kind == "pocket_card" and item_id == "channels"
+                            and not CARD_PLACEHOLDERS <= used):
+                        errors.append(f"{rel}: channels: needs "
+                                      + ", ".join(f"{{{n}}}" for n in sorted(CARD_PLACEHOLDERS)))
                     continue
                 source = english[kind].get(item_id)
                 if source is None:
