@@ -13,9 +13,17 @@ from training_app.models import Completion, Contingent, Mission, User
 from .conftest import Actions, csrf_from, route_urls
 
 LEARNER_ONLY = {"learn.case_studies", "learn.case_study", "learn.quiz", "learn.submit_quiz",
-                "learn.quiz_result", "learn.certificate", "learn.certificate_download"}
+                "learn.quiz_result", "learn.certificate", "learn.certificate_download",
+                "badges.learner_badge"}
 PUBLIC_PREFIXES = ("core.", "verify.", "verify_public.", "auth.", "learn_join.", "static")
-PUBLIC = {"root", "learn.home", "learn.overview", "learn.slide"}
+PUBLIC = {"root", "learn.home", "learn.overview", "learn.slide", "offline_root.service_worker"}
+LEARNER_ONLY |= {"offline.saved", "offline.unavailable"}
+# what a learner's device asks for in the background: JSON answers, never a sign-in page
+LEARNER_JSON = {"offline.manifest", "offline.token", "offline.sync"}
+ADMIN_ONLY = {"sync.trust"}
+LEARNER_ONLY |= {"pocketcard.learner_card"}
+# the pocket card's staff downloads follow the rules of the area they belong to
+AREA_OF = {"pocketcard.cohort_cards": "train", "pocketcard.mission_cards": "hq"}
 
 
 @pytest.fixture
@@ -71,7 +79,8 @@ def sign_in(app, role, mission_id):
 def test_every_route_for_every_role(app, setting, role):
     values = {"lang": "en", "mission_id": setting["mission_id"], "cohort_id":
               setting["cohort_id"], "code": setting["code"], "number": 1, "fmt": "csv",
-              "token": "not-a-token", "case_id": "off-limits-bar", "filename": "app.css"}
+              "token": "not-a-token", "case_id": "off-limits-bar", "filename": "app.css",
+              "package_lang": "ar", "card_lang": "fr"}
     client = sign_in(app, role, setting["mission_id"])
     home = client.get("/")
     assert home.status_code == 200, (role, home.status_code, home.headers.get("Location"))
@@ -94,16 +103,31 @@ def test_every_route_for_every_role(app, setting, role):
             foreign = (b"UN Test Mission", b"GHANBATT", b"Test Learner") if role.startswith(
                 "other-") else (b"Other Mission", b"FIJIBATT")
             assert not any(f in body for f in foreign), (role, path)
-        area = endpoint.split(".")[0]
+        area = "hq" if endpoint == "badges.hq_badge" else endpoint.split(".")[0]
         if endpoint in PUBLIC or endpoint.startswith(PUBLIC_PREFIXES):
             continue
+        if endpoint in LEARNER_JSON:
+            expected = {"anonymous": 401, "learner": None}.get(role, 403)
+            if expected:
+                assert status == expected, (role, method, path, status)
+            continue
+        if endpoint in ADMIN_ONLY:
+            if role == "anonymous":
+                assert status == 302 and "/staff/login" in r.headers["Location"], (role, path)
+            elif role != "admin":
+                assert status == 403, (role, method, path, status)
+            continue
+        if endpoint == "sync.upload":
+            area = "hq"
+        area = AREA_OF.get(endpoint, area)
         if endpoint in LEARNER_ONLY:
             if role == "anonymous":
                 assert status == 302 and "/login" in r.headers["Location"], (role, path)
             elif role != "learner":
                 assert status == 403, (role, path, status)
-        elif area in ("train", "hq"):
-            allowed = {"train": {"trainer", "hq", "admin"}, "hq": {"hq", "admin"}}[area]
+        elif area in ("train", "hq", "interop"):
+            allowed = {"train": {"trainer", "hq", "admin"}, "hq": {"hq", "admin"},
+                       "interop": {"trainer", "hq", "admin"}}[area]
             if role == "anonymous":
                 assert status == 302 and "/staff/login" in r.headers["Location"], (role, path)
             elif role in allowed:

@@ -60,3 +60,17 @@ def test_create_staff_command(app, runner, mission):
     r = runner.invoke(args=["create-staff", "t2", "--role", "trainer", "--name", "T",
                             "--mission", "NOPE"], input="a-long-password\na-long-password\n")
     assert r.exit_code != 0 and "no mission" in r.output
+
+
+def test_a_forged_host_header_is_refused_when_hosts_are_set(monkeypatch, tmp_path):
+    """With TRAINING_TRUSTED_HOSTS set, no other host name can reach a page, so none can end
+    up in a certificate's QR code or an Open Badge's verification address."""
+    from training_app import create_app
+
+    monkeypatch.setenv("TRAINING_TRUSTED_HOSTS", "training.mission.example, 10.0.0.5")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'h.sqlite3'}",
+                      "SECRET_KEY": "x"})
+    client = app.test_client()
+    assert client.get("/en/module", headers={"Host": "attacker.example"}).status_code == 400
+    assert client.get("/en/module",
+                      headers={"Host": "training.mission.example"}).status_code == 200

@@ -90,17 +90,26 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .auth.routes import bp as auth_bp
+    from .certificates.badge_routes import bp as badges_bp
     from .core import bp as core_bp
     from .hq.routes import bp as hq_bp
+    from .interop.routes import bp as interop_bp
     from .learn.routes import bp as learn_bp
+    from .offline.routes import bp as offline_bp
+    from .offline.routes import root as offline_root_bp
+    from .pocketcard.routes import bp as pocketcard_bp
+    from .sync.routes import bp as sync_bp
     from .train.join import bp as join_bp
     from .train.routes import bp as train_bp
     from .verify.routes import bp as verify_bp
     from .verify.routes import public as verify_public_bp
 
     for bp in (core_bp, auth_bp, learn_bp, verify_bp, verify_public_bp, hq_bp, train_bp,
-               join_bp):
+               join_bp, offline_bp, offline_root_bp, sync_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(badges_bp)
+    app.register_blueprint(interop_bp)
+    app.register_blueprint(pocketcard_bp)
 
 
 @lru_cache(maxsize=64)

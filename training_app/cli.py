@@ -26,14 +26,15 @@ certificates_cli = AppGroup("certificates", help="Certificate keys and offline c
 @click.option("--keys", "keys_file", type=click.Path(exists=True, dir_okay=False),
               help="A keys.json downloaded from /verify/keys.json (default: this instance's).")
 def certificates_verify(token_or_file: str, keys_file: str | None) -> None:
-    """Check a certificate token, or a certificate PDF, with the public keys alone.
+    """Check a certificate token, a certificate PDF or an Open Badge (JSON) with the public
+    keys alone.
 
     Exits 0 and prints what the certificate says if it is genuine; exits 1 if it is forged,
     altered, truncated or signed by an unknown key.
     """
+    from .certificates.services import published_keys
     from .certificates.signing import (
         TokenError,
-        keys_document,
         keys_from_document,
         token_from_file,
         verify_token,
@@ -45,7 +46,10 @@ def certificates_verify(token_or_file: str, keys_file: str | None) -> None:
     except OSError:  # a token is longer than any file name
         is_file = False
     if is_file:
-        token = token_from_file(path.read_bytes())
+        data = path.read_bytes()
+        if data.lstrip().startswith(b"{"):  # an Open Badge credential
+            _verify_badge_file(data, keys_file)
+        token = token_from_file(data)
         if token is None:
             click.echo("NOT GENUINE: no certificate token found in that file", err=True)
             sys.exit(1)
@@ -54,7 +58,7 @@ def certificates_verify(token_or_file: str, keys_file: str | None) -> None:
     if keys_file:
         document = json.loads(Path(keys_file).read_text(encoding="utf-8"))
     else:
-        document = keys_document(current_app.instance_path)
+        document = published_keys(current_app.instance_path)
     try:
         payload = verify_token(token, keys_from_document(document))
     except TokenError as exc:
@@ -64,6 +68,25 @@ def certificates_verify(token_or_file: str, keys_file: str | None) -> None:
     for key in ("name", "category", "contingent", "mission", "module", "content_version",
                 "language", "date", "code", "kid"):
         click.echo(f"  {key}: {payload.get(key)}")
+
+
+def _verify_badge_file(data: bytes, keys_file: str | None) -> None:
+    """Check an Open Badge credential file: exit 0 if its proof matches a published key."""
+    from .certificates.badges import BadgeError, load_badge, verify_badge
+    from .certificates.services import published_keys
+    from .certificates.signing import keys_from_document
+
+    document = (json.loads(Path(keys_file).read_text(encoding="utf-8")) if keys_file
+                else published_keys(current_app.instance_path))
+    try:
+        said = verify_badge(load_badge(data), keys_from_document(document))
+    except BadgeError as exc:
+        click.echo(f"NOT GENUINE: {exc}", err=True)
+        sys.exit(1)
+    click.echo("GENUINE: the Open Badge's proof matches a published key")
+    for key, value in said.items():
+        click.echo(f"  {key}: {value}")
+    sys.exit(0)
 
 
 @certificates_cli.command("rotate-key")
@@ -93,7 +116,8 @@ def content_check(as_json: bool) -> None:
 
 
 @content_cli.command("hash")
-@click.argument("kind", type=click.Choice(["module", "slides", "case_studies", "quiz"]))
+@click.argument("kind", type=click.Choice(["module", "slides", "case_studies", "quiz",
+                                           "pocket_card"]))
 def content_hash(kind: str) -> None:
     """Print the source_hash of every English entry of a kind, for translators."""
     root = Path(current_app.config["CONTENT_ROOT"])
@@ -102,6 +126,7 @@ def content_hash(kind: str) -> None:
         "slides": root / "modules/sgtm1" / SOURCE_LANGUAGE / "slides.yaml",
         "case_studies": root / "modules/sgtm1" / SOURCE_LANGUAGE / "case_studies.yaml",
         "quiz": root / "quizzes/sgtm1" / f"{SOURCE_LANGUAGE}.yaml",
+        "pocket_card": root / "modules/sgtm1" / SOURCE_LANGUAGE / "pocket_card.yaml",
     }[kind]
     data = read_yaml(path)
     if kind == "quiz":
@@ -367,4 +392,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(translate_cli)
     app.cli.add_command(certificates_cli)
+    from .interop.cli import scorm_cli
+    from .sync.cli import sync_cli
+
+    app.cli.add_command(sync_cli)
+    app.cli.add_command(scorm_cli)
     app.cli.command("setup")(setup_command)

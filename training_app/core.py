@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, current_app, g, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+)
+from flask.globals import request_ctx
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
@@ -83,6 +94,8 @@ def security_headers(response):
 def _error_page(status: int, title: str, message: str):
     if request.path.startswith("/healthz"):
         return jsonify(error=title), status
+    if request_ctx.url_adapter is None:  # an untrusted Host header: no page links can be made
+        return Response(f"{status} {title}\n", status, mimetype="text/plain")
     return render_template("errors/error.html", status=status, title=title,
                            message=message), status
 
