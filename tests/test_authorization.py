@@ -117,7 +117,7 @@ def test_every_route_for_every_role(app, setting, role):
             elif role != "admin":
                 assert status == 403, (role, method, path, status)
             continue
-        if endpoint == "sync.upload":
+        if endpoint in ("sync.upload", "sync.export"):
             area = "hq"
         area = AREA_OF.get(endpoint, area)
         if endpoint in LEARNER_ONLY:

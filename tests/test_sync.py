@@ -368,3 +368,31 @@ def test_only_hq_and_admins_reach_the_sync_page(app, mission, make_user, make_pe
     r = hq.client.post(f"/en/hq/missions/{mission.id}/sync/trust", data={
         "csrf_token": csrf_from(page), "document": "{}"})
     assert r.status_code == 403
+
+
+def test_a_camp_without_a_command_line_downloads_its_bundle_in_the_browser(
+        app, mission, camp, runner, tmp_path):
+    """The camp's admin downloads the bundle from the camp server's own HQ page; HQ applies it."""
+    camp.learner_completes()
+    with camp.app.app_context():
+        from training_app.models import User
+
+        admin = User(username="campadmin", name="Camp Admin", role="admin")
+        admin.set_password("camp admin pass")
+        db.session.add(admin)
+        db.session.commit()
+        mission_id = db.session.scalar(select(Mission.id))
+    browser = Actions(camp.app.test_client())
+    browser.staff_login("campadmin", "camp admin pass")
+    assert browser.get(f"/hq/missions/{mission_id}/sync/export?since=31-12-2026").status_code \
+        == 302  # a malformed date: back to the page with a message
+    r = browser.get(f"/hq/missions/{mission_id}/sync/export?since=2000-01-01")
+    assert r.status_code == 200
+    assert "attachment" in r.headers["Content-Disposition"]
+    bundle = tmp_path / "downloaded.sgtm1sync"
+    bundle.write_bytes(r.data)
+    with camp.app.app_context():
+        assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "sync.exported"))
+    trust_camp(camp, runner, tmp_path)
+    result = runner.invoke(args=["sync", "import", str(bundle)])
+    assert result.exit_code == 0 and "people added: 1" in result.output

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, time
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
-from wtforms import TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import DateField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 from ..core import language_blueprint
 from ..extensions import db
 from ..i18n import _, _l
 from ..models import SyncImport, SyncSource
+from ..models.audit import record
 from ..scope import mission_or_404, staff_required
 from . import services
 from .bundle import BundleError
@@ -93,7 +95,42 @@ def upload(mission_id: int):
                                  .order_by(SyncImport.imported_at.desc()).limit(50)).all()
     sources = db.session.scalars(select(SyncSource).order_by(SyncSource.name)).all()
     return render_template("sync/upload.html", mission=mission, form=form, imports=imports,
-                           sources=sources, trust_form=TrustForm(), describe=describe), status
+                           sources=sources, trust_form=TrustForm(), describe=describe,
+                           export_form=ExportForm(request.args)), status
+
+
+class ExportForm(FlaskForm):
+    """By GET: it writes nothing but the audit line, so it carries no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    since = DateField(_l("Changes since (leave empty for everything)"), validators=[Optional()])
+
+
+@bp.route("/hq/missions/<int:mission_id>/sync/export")
+@staff_required(*HQ_ROLES)
+def export(mission_id: int):
+    """This server's records of the mission as a signed bundle, for a camp without a command
+    line: what changed since the date given, or everything."""
+    mission = mission_or_404(current_user, mission_id)
+    form = ExportForm(request.args)
+    if not form.validate():
+        flash(_("Enter the date as YYYY-MM-DD, or leave it empty."), "error")
+        return redirect(url_for("sync.upload", mission_id=mission.id))
+    since = (datetime.combine(form.since.data, time.min, tzinfo=UTC)
+             if form.since.data else None)
+    data, counts = services.export_bundle(mission, since, current_app.config["SITE_NAME"],
+                                          current_app.instance_path)
+    record(f"user:{current_user.username}", "sync.exported", f"mission:{mission.id}",
+           mission_id=mission.id, since=since.isoformat() if since else None, **counts)
+    db.session.commit()
+    response = make_response(data)
+    response.headers["Content-Type"] = "application/json"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="sync-{mission.code}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}'
+        '.sgtm1sync"')
+    return response
 
 
 @bp.route("/hq/missions/<int:mission_id>/sync/trust", methods=["POST"])
