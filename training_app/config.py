@@ -42,6 +42,9 @@ def load_settings(instance_path: str) -> dict:
         "LOGIN_RATE_LIMIT": env.get("TRAINING_LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         "BEHIND_PROXY": _bool(env.get("TRAINING_BEHIND_PROXY"), False),
         "LOG_FORMAT": env.get("TRAINING_LOG_FORMAT", "json"),
+        # a device waits up to this many seconds before keeping the module for offline study,
+        # so a classroom signing in at once does not download it all at the same moment
+        "OFFLINE_PRECACHE_DELAY": float(env.get("TRAINING_OFFLINE_PRECACHE_DELAY", "30")),
         # host names this server answers to (comma-separated); the others get 400, so a forged
         # Host header cannot put another address into a certificate's QR code or badge
         "TRUSTED_HOSTS": [h.strip() for h in env.get("TRAINING_TRUSTED_HOSTS", "").split(",")

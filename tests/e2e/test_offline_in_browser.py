@@ -53,6 +53,7 @@ class Link:
 
 @pytest.fixture
 def link(app):
+    app.config["OFFLINE_PRECACHE_DELAY"] = 0  # no need to spread a classroom's downloads here
     link = Link(app)
     yield link
     link.close()
@@ -162,6 +163,24 @@ def test_an_offline_session_reaches_the_server_once_after_reconnecting(
     }""", events)
     assert replies == ["duplicate"] * 3
     assert state() == (slides_seen, answers, results)
+
+    # a quiz taken online: the device then keeps a fresh attempt for any quiz taken offline
+    page.goto(f"{base}/en/quiz")
+    used = page.locator("form.quiz").get_attribute("action").rsplit("/", 1)[-1]
+    for fieldset in page.locator("fieldset.statement").all():
+        fieldset.locator("input[value=true]").check()
+    page.click("form.quiz button[type=submit]")
+    page.wait_for_url(f"{base}/en/quiz/result/**")
+    kept_quiz = """async () => {
+        const kept = await caches.match('/en/quiz');
+        return kept ? await kept.text() : '';
+    }"""
+    for _ in range(30):
+        html = page.evaluate(kept_quiz)
+        if 'class="quiz"' in html and used not in html:
+            break
+        page.wait_for_timeout(500)
+    assert 'class="quiz"' in html and used not in html
     context.close()
 
 

@@ -92,7 +92,8 @@ def manifest():
         pages=services.offline_urls(content, g.lang, url_for),
         shell=[url_for("offline.saved", lang=g.lang),
                url_for("offline.unavailable", lang=g.lang)],
-        assets=[asset_url("app.css"), asset_url("offline.js"), asset_url("favicon.svg")])
+        assets=[asset_url("app.css"), asset_url("offline.js"), asset_url("favicon.svg")],
+        delay_ms=int(current_app.config["OFFLINE_PRECACHE_DELAY"] * 1000))
     return response
 
 

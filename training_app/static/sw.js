@@ -19,7 +19,10 @@ var SLIDE = new RegExp("^/" + LANGS + "/slides/(\\d+)$");
 var CASE = new RegExp("^/" + LANGS + "/case-studies/([^/]+)$");
 var QUIZ = new RegExp("^/" + LANGS + "/quiz/([^/]+)$");
 var NETWORK_WAIT_MS = 8000;
-var REFRESH_MS = 10 * 60 * 1000;
+// The kept copy is refreshed by every page the learner opens online; the whole list is fetched
+// again at most twice a day.
+var REFRESH_MS = 12 * 60 * 60 * 1000;
+var keeping = false;
 
 self.addEventListener("install", function () { self.skipWaiting(); });
 self.addEventListener("activate", function (event) { event.waitUntil(self.clients.claim()); });
@@ -98,10 +101,12 @@ function broadcast() {
 
 /* ---- keeping the module on the device ---- */
 function keep(session) {
+  if (keeping) { return Promise.resolve(); }
   return getMeta("ready").then(function (ready) {
     ready = ready || {};
     var key = session.person + "|" + session.lang;
     if (ready[key] && Date.now() - ready[key] < REFRESH_MS) { return; }
+    keeping = true;
     return fetch(session.manifest, {credentials: "same-origin", cache: "no-store"})
       .then(function (response) {
         if (!response.ok) { throw new Error("manifest " + response.status); }
@@ -109,7 +114,13 @@ function keep(session) {
       })
       .then(function (manifest) {
         if (manifest.person !== session.person) { return; }
-        return caches.open(SHELL).then(function (shell) {
+        // a whole classroom signs in at once: each device waits a little before it downloads
+        // the module, so the room's first slides are not slowed down
+        return new Promise(function (resolve) {
+          setTimeout(resolve, Math.random() * (manifest.delay_ms || 0));
+        }).then(function () {
+          return caches.open(SHELL);
+        }).then(function (shell) {
           return shell.addAll(manifest.assets.concat(manifest.shell));
         }).then(function () {
           return caches.open(PAGES);
@@ -127,8 +138,22 @@ function keep(session) {
           return setMeta("ready", ready);
         });
       })
-      .catch(function () {});
+      .catch(function () {})
+      .then(function () { keeping = false; });
   });
+}
+
+/* After a quiz is marked online, the kept quiz page would hold a used attempt: fetch a fresh
+   one, so a quiz taken offline later is a new attempt. */
+function refreshKept(path) {
+  return caches.open(PAGES).then(function (pages) {
+    return pages.match(path).then(function (old) {
+      if (!old) { return; }
+      return fetch(path, {credentials: "same-origin"}).then(function (r) {
+        if (r.ok && !r.redirected) { return pages.put(path, r); }
+      });
+    });
+  }).catch(function () {});
 }
 
 /* ---- sending the queue ---- */
@@ -219,9 +244,11 @@ function langOf(path) {
 function page(request, url) {
   return fromNetwork(request).then(function (response) {
     if (response.ok && !response.redirected) {
+      // clone now: once the page has the response, its body is gone
+      var copy = response.clone();
       caches.open(PAGES).then(function (pages) {
         return pages.match(url.pathname).then(function (old) {
-          if (old) { return pages.put(url.pathname, response.clone()); }
+          if (old) { return pages.put(url.pathname, copy); }
         });
       }).catch(function () {});
       flush();
@@ -243,7 +270,10 @@ function page(request, url) {
 
 function answer(request, url) {
   var copy = request.clone();
-  return fetch(request).catch(function () {
+  return fetch(request).then(function (response) {
+    if (QUIZ.test(url.pathname)) { refreshKept("/" + langOf(url.pathname) + "/quiz"); }
+    return response;
+  }, function () {
     return copy.formData().then(function (form) {
       var c = CASE.exec(url.pathname);
       var q = QUIZ.exec(url.pathname);
