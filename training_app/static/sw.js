@@ -72,6 +72,7 @@ function enqueue(event) {
     event.person = session.person;
     event.at = new Date().toISOString();
     return tx("queue", "readwrite", function (s) { s.put(event); }).then(function () {
+      sendLater();
       return broadcast();
     }).then(function () { return true; });
   });
@@ -157,12 +158,17 @@ function refreshKept(path) {
 }
 
 /* ---- sending the queue ---- */
+/* Resolves true when nothing of this learner's is left to send. */
 function flush() {
-  if (sending) { return Promise.resolve(); }
+  if (sending) { return Promise.resolve(false); }
+  var sent = false;
   return Promise.all([getMeta("session"), allEvents()]).then(function (r) {
     var session = r[0];
     var mine = r[1].filter(function (e) { return session && e.person === session.person; });
-    if (!session || !mine.length) { signin = false; return broadcast(); }
+    if (!session || !mine.length) {
+      signin = false;
+      return broadcast().then(function () { return true; });
+    }
     sending = true;
     return broadcast()
       .then(function () { return fetch(session.token, {credentials: "same-origin", cache: "no-store"}); })
@@ -194,13 +200,34 @@ function flush() {
         // rejected again), so it leaves the device
         return removeEvents(answer.results.map(function (o) { return o.id; }));
       })
+      .then(function () { sent = true; })
       .catch(function () {})
       .then(function () {
         sending = false;
         return broadcast();
+      })
+      .then(function () {
+        // more than one batch waiting: send the next
+        return sent && mine.length > 200 ? flush() : sent;
       });
   });
 }
+
+/* Where the browser offers it (Background Sync), the queue is also sent when the connection
+   returns while no page of the site is open. */
+function sendLater() {
+  if (self.registration.sync) {
+    self.registration.sync.register("sgtm1-queue").catch(function () {});
+  }
+}
+
+self.addEventListener("sync", function (event) {
+  if (event.tag === "sgtm1-queue") {
+    event.waitUntil(flush().then(function (done) {
+      if (!done) { throw new Error("not sent yet"); }  // the browser tries again later
+    }));
+  }
+});
 
 self.addEventListener("message", function (event) {
   var data = event.data || {};
