@@ -396,3 +396,29 @@ def test_a_camp_without_a_command_line_downloads_its_bundle_in_the_browser(
     trust_camp(camp, runner, tmp_path)
     result = runner.invoke(args=["sync", "import", str(bundle)])
     assert result.exit_code == 0 and "people added: 1" in result.output
+
+
+def test_a_bundle_larger_than_other_uploads_is_still_read(app, mission, make_user):
+    """Bundles may exceed the 2 MB allowed elsewhere (up to SYNC_MAX_BUNDLE); a roster may not."""
+    from .conftest import csrf_from
+
+    make_user(username="hq3", password="hq password 3", role="hq")
+    hq = Actions(app.test_client())
+    hq.staff_login("hq3", "hq password 3")
+    page = hq.get(f"/hq/missions/{mission.id}/sync").get_data(as_text=True)
+
+    def raw_upload(size: int):
+        # a raw multipart body: the test client's own encoder spools large bodies to a file
+        boundary = "bundle-test"
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n"
+                f"{csrf_from(page)}\r\n--{boundary}\r\nContent-Disposition: form-data; "
+                f'name="file"; filename="big.sgtm1sync"\r\n\r\n').encode() + b"x" * size + \
+            f"\r\n--{boundary}--\r\n".encode()
+        return hq.client.post(f"/en/hq/missions/{mission.id}/sync", data=body,
+                              content_type=f"multipart/form-data; boundary={boundary}")
+
+    r = raw_upload(app.config["MAX_CONTENT_LENGTH"] + 1024)
+    assert r.status_code == 422 and "not a sync bundle" in r.get_data(as_text=True)
+    app.config["SYNC_MAX_BUNDLE"] = 3 * 1024 * 1024
+    r = raw_upload(4 * 1024 * 1024)
+    assert r.status_code == 413 and "larger than this site accepts" in r.get_data(as_text=True)
