@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextvars
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
@@ -177,3 +179,51 @@ def route_urls(app, values: dict, keep=lambda rule: True):
                 path = path.replace(pattern, str(values[name]))
         urls.append((rule.endpoint, path, sorted(rule.methods - {"HEAD", "OPTIONS"})))
     return urls
+
+
+@pytest.fixture
+def certificate(app, make_person, content):
+    """A completed learner's certificate (English)."""
+    from training_app.certificates.services import issue_certificate
+    from training_app.models import Completion
+
+    person = make_person(name="Amani Okafor")
+    db.session.add(Completion(person_id=person.id, module_id="sgtm1", content_version="v1"))
+    db.session.commit()
+    completion = db.session.scalar(db.select(Completion).where(
+        Completion.person_id == person.id))
+    return issue_certificate(person, completion, content, "en", app.instance_path)
+
+
+@pytest.fixture
+def tree(tmp_path):
+    """A private copy of the module content, to break."""
+    for part in ("modules", "quizzes"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+    return tmp_path
+
+
+def edit(path: Path, change):
+    """Change a content file in place: `change` receives its parsed YAML."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+@pytest.fixture
+def staff_of_two_missions(app, mission, make_user):
+    """Our mission's trainer1, hq1 and an admin1 of all missions; another mission (UNOTHER,
+    with its FIJIBATT contingent) with its own othertrainer and otherhq. Returns its id."""
+    make_user("trainer1", "trainer-pass-1", "trainer")
+    make_user("hq1", "hq-password-1", "hq")
+    make_user("admin1", "admin-pass-1", "admin", own_mission=False)
+    other = Mission(code="UNOTHER", name="Other Mission", focal_point_name="Mr Other Focal")
+    db.session.add(other)
+    db.session.flush()
+    db.session.add(Contingent(mission_id=other.id, country="FJ", unit="FIJIBATT"))
+    for username, role in (("othertrainer", "trainer"), ("otherhq", "hq")):
+        user = User(username=username, name=username, role=role, mission_id=other.id)
+        user.set_password("other-pass-1")
+        db.session.add(user)
+    db.session.commit()
+    return other.id

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from training_app.certificates.services import issue_certificate
 from training_app.extensions import db
-from training_app.models import Completion, Contingent, Mission, User
+from training_app.models import Completion
 
 from .conftest import Actions, csrf_from, route_urls
 
@@ -27,7 +27,7 @@ AREA_OF = {"pocketcard.cohort_cards": "train", "pocketcard.mission_cards": "hq"}
 
 
 @pytest.fixture
-def setting(app, mission, make_person, make_user, content):
+def setting(app, mission, make_person, staff_of_two_missions, content):
     """Our mission with a cohort and a certificate; another mission with its own staff."""
     from training_app.train import services
 
@@ -36,18 +36,6 @@ def setting(app, mission, make_person, make_user, content):
     db.session.commit()
     completion = db.session.scalar(select(Completion))
     cert = issue_certificate(learner, completion, content, "en", app.instance_path)
-    make_user("trainer1", "trainer-pass-1", "trainer")
-    make_user("hq1", "hq-password-1", "hq")
-    make_user("admin1", "admin-pass-1", "admin", own_mission=False)
-    other = Mission(code="UNOTHER", name="Other Mission")
-    db.session.add(other)
-    db.session.flush()
-    db.session.add(Contingent(mission_id=other.id, country="FJ", unit="FIJIBATT"))
-    for username, role in (("othertrainer", "trainer"), ("otherhq", "hq")):
-        u = User(username=username, name=username, role=role, mission_id=other.id)
-        u.set_password("other-pass-1")
-        db.session.add(u)
-    db.session.commit()
     cohort = services.save_cohort(None, mission.id, "t", name="Ours", place="",
                                   session_date=date(2026, 1, 1), language="en",
                                   delivery_mode="classroom", contingent_ids=[], trainer_ids=[])

@@ -23,15 +23,6 @@ BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 
 @pytest.fixture
-def certificate(app, make_person, content):
-    person = make_person(name="Amani Okafor")
-    db.session.add(Completion(person_id=person.id, module_id="sgtm1", content_version="v1"))
-    db.session.commit()
-    completion = db.session.scalar(select(Completion).where(Completion.person_id == person.id))
-    return issue_certificate(person, completion, content, "en", app.instance_path)
-
-
-@pytest.fixture
 def learner(app, certificate):
     actions = Actions(app.test_client())
     actions.login()

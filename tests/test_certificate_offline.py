@@ -4,23 +4,10 @@ import base64
 import json
 
 import pytest
-from sqlalchemy import select
 
 from training_app.certificates import signing
-from training_app.certificates.services import issue_certificate
-from training_app.extensions import db
-from training_app.models import Completion
 
 from .conftest import Actions
-
-
-@pytest.fixture
-def certificate(app, make_person, content):
-    person = make_person(name="Amani Okafor")
-    db.session.add(Completion(person_id=person.id, module_id="sgtm1", content_version="v1"))
-    db.session.commit()
-    completion = db.session.scalar(select(Completion).where(Completion.person_id == person.id))
-    return issue_certificate(person, completion, content, "en", app.instance_path)
 
 
 def cli_verify(runner, *args):

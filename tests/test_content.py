@@ -1,30 +1,16 @@
 """The module as data: it loads, it is complete, and the checker catches every kind of defect."""
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
 from training_app.content import check_content, load_content
 from training_app.content.loader import entry_hash, fill
 
+from .conftest import edit
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def tree(tmp_path):
-    """A private copy of the content to break."""
-    for part in ("modules", "quizzes"):
-        shutil.copytree(ROOT / part, tmp_path / part)
-    return tmp_path
-
-
-def edit(path: Path, change):
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
 def test_shipped_content_is_valid_and_complete():

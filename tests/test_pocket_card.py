@@ -4,7 +4,6 @@ the rest of the module, and downloads only where the user may see the mission.""
 
 import io
 import re
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from training_app.models import Contingent, Mission, Person, User
 from training_app.pocketcard.pdf import MIN_SIZE, ROOM, fitted
 from training_app.pocketcard.services import card_text
 
-from .conftest import Actions
+from .conftest import Actions, edit
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGS = ["ar", "en", "es", "fr", "ru", "zh"]
@@ -285,19 +284,6 @@ def test_learner_pages_link_to_the_card(learner):
 
 
 # --- the card's content is checked like the rest of the module ---------------------------
-
-@pytest.fixture
-def tree(tmp_path):
-    for part in ("modules", "quizzes"):
-        shutil.copytree(ROOT / part, tmp_path / part)
-    return tmp_path
-
-
-def edit(path: Path, change):
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-
 
 def test_shipped_card_is_complete_and_names_its_sources():
     report = check_content(ROOT)

@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 
 from training_app.extensions import db
 from training_app.interop.scorm import build_package, configured_pass_mark
-from training_app.models import Contingent, Mission, User
+from training_app.models import Mission
 
 from .conftest import ROOT, Actions
 
@@ -244,21 +244,9 @@ def test_cli_refuses_an_unknown_mission_or_language(runner, mission, tmp_path):
 # --- downloads -------------------------------------------------------------------------------
 
 @pytest.fixture
-def people(app, mission, make_user, make_person):
-    make_user("trainer1", "trainer-pass-1", "trainer")
-    make_user("hq1", "hq-password-1", "hq")
-    make_user("admin1", "admin-pass-1", "admin", own_mission=False)
+def people(staff_of_two_missions, make_person):
     make_person(number="L-1")
-    other = Mission(code="UNOTHER", name="Other Mission", focal_point_name="Mr Other Focal")
-    db.session.add(other)
-    db.session.flush()
-    db.session.add(Contingent(mission_id=other.id, country="FJ", unit="FIJIBATT"))
-    for username, role in (("otherhq", "hq"), ("othertrainer", "trainer")):
-        user = User(username=username, name=username, role=role, mission_id=other.id)
-        user.set_password("other-pass-1")
-        db.session.add(user)
-    db.session.commit()
-    return {"other_id": other.id}
+    return {"other_id": staff_of_two_missions}
 
 
 def signed_in(app, who: str, mission_id: int | None = None) -> Actions:

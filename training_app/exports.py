@@ -50,16 +50,19 @@ def to_xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence]) -> byte
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def attachment(data: bytes | str, mimetype: str, filename: str):
+    """A Flask response that the browser saves as `filename` (every download of the app)."""
+    from flask import make_response
+
+    response = make_response(data)
+    response.headers["Content-Type"] = mimetype
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 def table_download(fmt: str, filename: str, sheet_title: str, header: Sequence[str],
                    rows: Iterable[Sequence]):
     """A Flask response offering the table as `filename.csv` or `filename.xlsx`."""
-    from flask import make_response
-
     if fmt == "csv":
-        response = make_response(to_csv(header, rows))
-        response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    else:
-        response = make_response(to_xlsx(sheet_title, header, rows))
-        response.headers["Content-Type"] = XLSX_TYPE
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    return response
+        return attachment(to_csv(header, rows), "text/csv; charset=utf-8", f"{filename}.csv")
+    return attachment(to_xlsx(sheet_title, header, rows), XLSX_TYPE, f"{filename}.xlsx")

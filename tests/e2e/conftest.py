@@ -85,6 +85,18 @@ def serious_violations(page, axe_source: str) -> list[str]:
             for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
+def answer_quiz_rightly(page, content) -> str:
+    """Tick the right answer to every statement of the quiz page; returns the attempt token."""
+    from ..conftest import right_answer
+
+    token = page.locator("form.quiz").get_attribute("action").rsplit("/", 1)[-1]
+    for fieldset in page.locator("fieldset.statement").all():
+        name = fieldset.locator("input[value=true]").get_attribute("name")
+        value = "true" if right_answer(content, token, name[2:]) else "false"
+        fieldset.locator(f"input[value={value}]").check()
+    return token
+
+
 def sign_in(page, base, lang, number="P-001", pin="246810"):
     page.goto(f"{base}/{lang}/login")
     page.fill("#personnel_number", number)

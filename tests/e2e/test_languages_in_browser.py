@@ -4,8 +4,7 @@ import pytest
 
 from training_app.learn import services
 
-from ..conftest import right_answer
-from .conftest import sign_in
+from .conftest import answer_quiz_rightly, sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -46,11 +45,7 @@ def test_slide_quiz_result_and_certificate_pages(live_server, phone, make_person
     phone.goto(f"{live_server}/{lang}/quiz")
     check_layout(phone, lang)
     phone.screenshot(path=str(screenshot_dir / f"{lang}-quiz.png"), full_page=True)
-    token = phone.locator("form.quiz").get_attribute("action").rsplit("/", 1)[-1]
-    for fieldset in phone.locator("fieldset.statement").all():
-        name = fieldset.locator("input[value=true]").get_attribute("name")
-        answer = right_answer(content, token, name[2:])
-        fieldset.locator(f"input[value={'true' if answer else 'false'}]").check()
+    answer_quiz_rightly(phone, content)
     phone.click("form.quiz button[type=submit]")
     phone.wait_for_url(f"{live_server}/{lang}/quiz/result/**")
     check_layout(phone, lang)

@@ -11,8 +11,7 @@ from werkzeug.serving import make_server
 from training_app.extensions import db
 from training_app.models import CaseStudyResponse, QuizAttempt, SlideView
 
-from ..conftest import right_answer
-from .conftest import serious_violations, sign_in
+from .conftest import answer_quiz_rightly, serious_violations, sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -114,11 +113,7 @@ def test_an_offline_session_reaches_the_server_once_after_reconnecting(
     assert serious_violations(page, axe_source) == []
 
     page.goto(f"{base}/en/quiz")
-    token = page.locator("form.quiz").get_attribute("action").rsplit("/", 1)[-1]
-    for fieldset in page.locator("fieldset.statement").all():
-        name = fieldset.locator("input[value=true]").get_attribute("name")
-        answer = right_answer(content, token, name[2:])
-        fieldset.locator(f"input[value={'true' if answer else 'false'}]").check()
+    answer_quiz_rightly(page, content)
     page.click("form.quiz button[type=submit]")
     page.wait_for_url(f"{base}/en/offline/saved")
     wait_for_status(page, "not yet sent: 3")

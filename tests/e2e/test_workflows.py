@@ -11,7 +11,7 @@ from training_app.extensions import db
 from training_app.models import Certificate, Cohort, Completion, Enrolment
 
 from ..conftest import right_answer
-from .conftest import serious_violations, sign_in, staff_sign_in
+from .conftest import answer_quiz_rightly, serious_violations, sign_in, staff_sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -121,11 +121,7 @@ def test_the_learner_path_in_arabic_by_clicking(live_server, phone, world, conte
         phone.click("main form button[type=submit]")
         assert phone.locator("#guidance").count() == 1
     phone.goto(f"{live_server}/ar/quiz")
-    token = phone.locator("form.quiz").get_attribute("action").rsplit("/", 1)[-1]
-    for fieldset in phone.locator("fieldset.statement").all():
-        name = fieldset.locator("input").first.get_attribute("name")
-        value = "true" if right_answer(content, token, name[2:]) else "false"
-        fieldset.locator(f"input[value={value}]").check()
+    answer_quiz_rightly(phone, content)
     phone.click("form.quiz button[type=submit]")
     phone.wait_for_url(re.compile(r".*/ar/quiz/result/.*"))
     phone.goto(f"{live_server}/ar/certificate")

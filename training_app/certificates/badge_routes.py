@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, current_app, g, make_response, render_template, url_for
+from flask import abort, current_app, g, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..auth.services import learner_required
 from ..content import get_content
 from ..core import language_blueprint
+from ..exports import attachment
 from ..extensions import db
 from ..hq.routes import HQ_ROLES, _certificate_of_mission
 from ..i18n import _
@@ -36,11 +37,8 @@ def _download(cert: Certificate, lang: str):
                                         current_app.instance_path, lang)
     except badges.CertificateRevoked:
         return _refuse_revoked()
-    response = make_response(json.dumps(credential, ensure_ascii=False, indent=2) + "\n")
-    response.mimetype = badges.MEDIA_TYPE
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="sgtm1-open-badge-{cert.code}.json"')
-    return response
+    return attachment(json.dumps(credential, ensure_ascii=False, indent=2) + "\n",
+                      badges.MEDIA_TYPE, f"sgtm1-open-badge-{cert.code}.json")
 
 
 @bp.route("/certificate/badge.json")

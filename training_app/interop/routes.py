@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, make_response, render_template
+from flask import abort, current_app, render_template
 from flask_login import current_user
 
 from ..content import get_content
 from ..core import language_blueprint
+from ..exports import attachment
 from ..i18n import language_names
 from ..scope import mission_or_404, staff_required
 from .scorm import build_package, configured_pass_mark, package_filename
@@ -35,8 +36,4 @@ def download(mission_id: int, package_lang: str):
             package_lang not in content.languages:
         abort(404)
     data = build_package(content, mission, package_lang, configured_pass_mark(content))
-    response = make_response(data)
-    response.headers["Content-Type"] = "application/zip"
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{package_filename(mission, package_lang)}"')
-    return response
+    return attachment(data, "application/zip", package_filename(mission, package_lang))

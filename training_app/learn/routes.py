@@ -9,7 +9,6 @@ from flask import (
     current_app,
     flash,
     g,
-    make_response,
     redirect,
     render_template,
     request,
@@ -26,6 +25,7 @@ from ..certificates import services as certificates
 from ..certificates.codes import display as display_code
 from ..content import get_content
 from ..core import language_blueprint
+from ..exports import attachment
 from ..extensions import db
 from ..i18n import _
 from ..models import QuizAttempt
@@ -238,8 +238,4 @@ def certificate_download():
     if cert is None:
         abort(404)
     pdf = certificate_pdf(cert, content, g.lang)
-    response = make_response(pdf)
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="sgtm1-certificate-{cert.code}.pdf"')
-    return response
+    return attachment(pdf, "application/pdf", f"sgtm1-certificate-{cert.code}.pdf")

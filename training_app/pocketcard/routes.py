@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, g, make_response
+from flask import abort, g
 from flask_babel import force_locale
 from flask_login import current_user
 
 from ..auth.services import learner_required
 from ..content import get_content
 from ..core import language_blueprint
+from ..exports import attachment
 from ..models import Mission
 from ..scope import mission_or_404, staff_required
 from ..train.routes import TRAIN_ROLES, cohort_or_404
@@ -26,11 +27,7 @@ def _download(mission: Mission, lang: str):
     with force_locale(lang):  # unset facts read in the card's language
         pdf = card_pdf(content, lang, mission)
     code = re.sub(r"[^A-Za-z0-9_-]", "", mission.code) or "mission"
-    response = make_response(pdf)
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="pocket-card-{code}-{lang}.pdf"')
-    return response
+    return attachment(pdf, "application/pdf", f"pocket-card-{code}-{lang}.pdf")
 
 
 @bp.route("/pocket-card.pdf")

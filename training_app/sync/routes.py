@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, time
 
-from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -14,6 +14,7 @@ from wtforms import DateField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..core import language_blueprint
+from ..exports import attachment
 from ..extensions import db
 from ..i18n import _, _l
 from ..models import SyncImport, SyncSource
@@ -125,12 +126,8 @@ def export(mission_id: int):
     record(f"user:{current_user.username}", "sync.exported", f"mission:{mission.id}",
            mission_id=mission.id, since=since.isoformat() if since else None, **counts)
     db.session.commit()
-    response = make_response(data)
-    response.headers["Content-Type"] = "application/json"
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="sync-{mission.code}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}'
-        '.sgtm1sync"')
-    return response
+    return attachment(data, "application/json",
+                      f"sync-{mission.code}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.sgtm1sync")
 
 
 @bp.route("/hq/missions/<int:mission_id>/sync/trust", methods=["POST"])

@@ -142,8 +142,7 @@ def export_records(mission: Mission, since: datetime, site_name: str,
     ids: set[int] = set()
     for query in changed:
         ids.update(db.session.scalars(query))
-    people = {p.id: p for chunk in _chunks(sorted(ids)) for p in db.session.scalars(
-        select(Person).where(Person.id.in_(chunk), Person.mission_id == mission.id))}
+    people = _rows_by(Person.id, sorted(ids), Person.mission_id == mission.id)
     number = {pid: p.personnel_number for pid, p in people.items()}
     contingents = {c.id: c for c in mission.contingents}
 
@@ -201,6 +200,16 @@ def export_records(mission: Mission, since: datetime, site_name: str,
 def _chunks(items: list, size: int = 900):
     for i in range(0, len(items), size):
         yield items[i:i + size]
+
+
+def _rows_by(column, values: list, *conditions) -> dict:
+    """The rows whose `column` is one of `values` (read in chunks), keyed by that value."""
+    model, key = column.class_, column.key
+    found = {}
+    for chunk in _chunks(values):
+        for row in db.session.scalars(select(model).where(column.in_(chunk), *conditions)):
+            found[getattr(row, key)] = row
+    return found
 
 
 # ---- import ---------------------------------------------------------------------------
@@ -286,11 +295,8 @@ def _apply(records: dict, mission: Mission, languages: set[str]) -> dict:
 
     incoming = _list(records, "people")
     numbers = [_text(p.get("personnel_number"), "personnel_number", 40) for p in incoming]
-    local: dict[str, Person] = {}
-    for chunk in _chunks(numbers):
-        for person in db.session.scalars(select(Person).where(
-                Person.mission_id == mission.id, Person.personnel_number.in_(chunk))):
-            local[person.personnel_number] = person
+    local: dict[str, Person] = _rows_by(Person.personnel_number, numbers,
+                                        Person.mission_id == mission.id)
     for number, p in zip(numbers, incoming, strict=True):
         category = _text(p.get("category"), "category", 40)
         language = _text(p.get("language"), "language", 5)
@@ -364,10 +370,7 @@ def _apply(records: dict, mission: Mission, languages: set[str]) -> dict:
 
     attempts_in = _list(records, "quiz_attempts")
     tokens = [_text(a.get("token"), "token", 40) for a in attempts_in]
-    attempts = {}
-    for chunk in _chunks(tokens):
-        for attempt in db.session.scalars(select(QuizAttempt).where(QuizAttempt.token.in_(chunk))):
-            attempts[attempt.token] = attempt
+    attempts = _rows_by(QuizAttempt.token, tokens)
     for token, row in zip(tokens, attempts_in, strict=True):
         person = owner(row)
         submitted = _when(row.get("submitted_at"), "submitted_at")
@@ -419,10 +422,7 @@ def _apply(records: dict, mission: Mission, languages: set[str]) -> dict:
 
     certs_in = _list(records, "certificates")
     codes = [_text(c.get("code"), "code", 16) for c in certs_in]
-    certificates = {}
-    for chunk in _chunks(codes):
-        for cert in db.session.scalars(select(Certificate).where(Certificate.code.in_(chunk))):
-            certificates[cert.code] = cert
+    certificates = _rows_by(Certificate.code, codes)
     for code, row in zip(codes, certs_in, strict=True):
         person = owner(row)
         revoked = _when(row.get("revoked_at"), "revoked_at")

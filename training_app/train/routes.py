@@ -29,7 +29,7 @@ from ..categories import BY_ID as CATEGORY_BY_ID
 from ..certificates import services as certificates
 from ..content import get_content
 from ..core import language_blueprint
-from ..exports import XLSX_TYPE, table_download, to_xlsx
+from ..exports import XLSX_TYPE, attachment, table_download, to_xlsx
 from ..extensions import db
 from ..i18n import _, language_names
 from ..learn import services as learn
@@ -481,8 +481,5 @@ def certificates_pdf(cohort_id: int):
     for cert in certs:
         with force_locale(cert.language):
             texts.append(certificate_text(cert, content, cert.language))
-    response = make_response(render_certificates(texts))
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="cohort-{cohort.id}-certificates.pdf"')
-    return response
+    return attachment(render_certificates(texts), "application/pdf",
+                      f"cohort-{cohort.id}-certificates.pdf")
