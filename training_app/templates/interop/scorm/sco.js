@@ -183,31 +183,33 @@
     saveProgress(true);
   }
 
+  /* Show item `number` of a paged list (slides or case studies) and set its pager:
+     ids.prev / ids.next / ids.onward (the button to the next part) / ids.count. */
+  function showPage(items, attribute, number, ids, focus) {
+    items.forEach(function (article) {
+      article.hidden = Number(article.getAttribute(attribute)) !== number;
+    });
+    byId(ids.prev).disabled = number === 1;
+    byId(ids.next).hidden = number === items.length;
+    byId(ids.onward).hidden = number !== items.length;
+    byId(ids.count).textContent = number + " / " + items.length;
+    if (focus) { focusHeading(items[number - 1]); }
+    saveProgress(true);
+  }
+
   function showSlide(number, focus) {
     state.slide = clamp(number, 1, slides.length);
     state.seen[state.slide] = true;
-    slides.forEach(function (article) {
-      article.hidden = Number(article.getAttribute("data-slide")) !== state.slide;
-    });
-    byId("prev-slide").disabled = state.slide === 1;
-    byId("next-slide").hidden = state.slide === slides.length;
-    byId("to-cases").hidden = state.slide !== slides.length;
-    byId("slide-count").textContent = state.slide + " / " + slides.length;
-    if (focus) { focusHeading(slides[state.slide - 1]); }
-    saveProgress(true);
+    showPage(slides, "data-slide", state.slide,
+             {prev: "prev-slide", next: "next-slide", onward: "to-cases", count: "slide-count"},
+             focus);
   }
 
   function showCase(number, focus) {
     state.caseNumber = clamp(number, 1, cases.length);
-    cases.forEach(function (article) {
-      article.hidden = Number(article.getAttribute("data-case")) !== state.caseNumber;
-    });
-    byId("prev-case").disabled = state.caseNumber === 1;
-    byId("next-case").hidden = state.caseNumber === cases.length;
-    byId("to-quiz").hidden = state.caseNumber !== cases.length;
-    byId("case-count").textContent = state.caseNumber + " / " + cases.length;
-    if (focus) { focusHeading(cases[state.caseNumber - 1]); }
-    saveProgress(true);
+    showPage(cases, "data-case", state.caseNumber,
+             {prev: "prev-case", next: "next-case", onward: "to-quiz", count: "case-count"},
+             focus);
   }
 
   function showGuidance(number, focus) {
