@@ -184,7 +184,7 @@ def route_urls(app, values: dict, keep=lambda rule: True):
 @pytest.fixture
 def certificate(app, make_person, content):
     """A completed learner's certificate (English)."""
-    from training_app.certificates.services import issue_certificate
+    from training_app.certificates.services import issue_on_completion
     from training_app.models import Completion
 
     person = make_person(name="Amani Okafor")
@@ -192,7 +192,7 @@ def certificate(app, make_person, content):
     db.session.commit()
     completion = db.session.scalar(db.select(Completion).where(
         Completion.person_id == person.id))
-    return issue_certificate(person, completion, content, "en", app.instance_path)
+    return issue_on_completion(person, completion, "en", app.instance_path)
 
 
 @pytest.fixture

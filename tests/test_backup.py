@@ -16,7 +16,7 @@ def snapshot():
 
 def test_backup_and_restore_round_trip_every_record(app, runner, make_person, content,
                                                     tmp_path):
-    from training_app.certificates.services import issue_certificate
+    from training_app.certificates.services import issue_on_completion
     from training_app.learn import services as learn
 
     people = [make_person(number=f"B-{i}", name=f"Backup {i}") for i in range(5)]
@@ -24,11 +24,11 @@ def test_backup_and_restore_round_trip_every_record(app, runner, make_person, co
         for slide in content.slides:
             learn.record_slide_view(p.id, slide.id)
         attempt = learn.open_attempt(p.id, content, "en")
-        learn.submit_attempt(attempt, {s: True for s in attempt.statement_ids}, content.quiz)
+        learn.submit_attempt(attempt, {s: True for s in attempt.statement_ids}, content.quiz, 0.8)
     completion = Completion(person_id=people[0].id, module_id="sgtm1", content_version="v")
     db.session.add(completion)
     db.session.commit()
-    cert = issue_certificate(people[0], completion, content, "en", app.instance_path)
+    cert = issue_on_completion(people[0], completion, "en", app.instance_path)
     code, token = cert.code, cert.token
     before = snapshot()
     names_before = sorted(db.session.scalars(select(Person.name)))

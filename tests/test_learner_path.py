@@ -173,7 +173,7 @@ def test_case_study_guidance_appears_only_after_answering(actions, make_person, 
     before = actions.get(f"/case-studies/{case.id}").get_data(as_text=True)
     assert 'id="guidance"' not in before
     short = actions.post_form(f"/case-studies/{case.id}", {"answer": "no"})
-    assert short.status_code == 200 and "Write between 10 and 5,000 characters" in \
+    assert short.status_code == 422 and "Write between 10 and 5,000 characters" in \
         short.get_data(as_text=True)
     actions.post_form(f"/case-studies/{case.id}", {"answer": "Report it through the chain."})
     after = actions.get(f"/case-studies/{case.id}").get_data(as_text=True)
@@ -225,7 +225,7 @@ def test_self_registration_then_duplicate_is_refused(app, actions, mission):
     from .conftest import Actions
 
     r2 = Actions(again).post_form("/register", data)
-    assert r2.status_code == 200
+    assert r2.status_code == 422
     assert "already registered" in r2.get_data(as_text=True)
     assert Actions2 is again
 
@@ -235,7 +235,7 @@ def test_registration_rejects_mismatched_pin_and_unknown_category(actions, missi
             "category": "general", "contingent": "0", "pin": "abcdef", "pin_again": "abcdeg"}
     r = actions.post_form("/register", data)
     page = r.get_data(as_text=True)
-    assert r.status_code == 200
+    assert r.status_code == 422
     assert "The two entries differ" in page and "Not a valid choice" in page
 
 

@@ -14,7 +14,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from training_app.extensions import db
-from training_app.interop.scorm import build_package, configured_pass_mark
+from training_app.interop.scorm import build_package
+from training_app.learn.services import pass_mark
 from training_app.models import Mission
 
 from .conftest import ROOT, Actions
@@ -44,7 +45,7 @@ def q(tag: str, ns: str = IMSCP) -> str:
 @pytest.fixture
 def package(app, mission, content):
     def make(lang: str) -> dict[str, bytes]:
-        return unzip(build_package(content, mission, lang, configured_pass_mark(content)))
+        return unzip(build_package(content, mission, lang, pass_mark(content)))
 
     return make
 

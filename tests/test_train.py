@@ -192,18 +192,59 @@ def test_ten_thousand_rows_import_whole(trainer, cohort, mission):
         Enrolment.cohort_id == cohort.id)) == 10000
 
 
-def test_roster_people_set_their_own_pin_with_the_join_code(app, trainer, cohort):
-    r = upload(trainer, cohort, (HEADER + "RP-1,Rose Pin,police,GH GHANBATT,en\r\n").encode())
+CLAIM_CODE = re.compile(r'<p class="slip-name">([^<]+) · ([A-Z0-9-]+)</p>\s*<p>[^<]*'
+                        r'<strong class="code">([A-Z0-9-]+)</strong>')
+
+
+def print_claim_slips(trainer, cohort) -> dict[str, str]:
+    """Personnel number -> the code on that person's slip."""
+    board = trainer.get(f"/train/cohorts/{cohort.id}/").get_data(as_text=True)
+    page = trainer.client.post(f"/en/train/cohorts/{cohort.id}/claim-slips",
+                               data={"csrf_token": csrf_from(board)}).get_data(as_text=True)
+    return {number: code for _name, number, code in CLAIM_CODE.findall(page)}
+
+
+def claim(app, number, code, pin="rose-pin-77"):
+    learner = Actions(app.test_client())
+    return learner, learner.post_form("/claim", {"personnel_number": number, "code": code,
+                                                 "pin": pin, "pin_again": pin})
+
+
+def test_roster_people_take_up_their_account_only_with_their_own_claim_code(
+        app, trainer, cohort):
+    from training_app.models import AuditEvent
+
+    r = upload(trainer, cohort, (HEADER + "RP-1,Rose Pin,police,GH GHANBATT,en\r\n"
+                                 "RP-2,Ravi Patel,police,GH GHANBATT,en\r\n").encode())
     page = trainer.client.get(r.headers["Location"]).get_data(as_text=True)
     trainer.client.post(r.headers["Location"], data={"csrf_token": csrf_from(page)})
-    learner = Actions(app.test_client())
-    r = learner.post_form(f"/join/{cohort.join_code}",
-                          {"personnel_number": "rp-1", "pin": "rose-pin-77"})
-    assert r.status_code == 302
-    assert "Rose Pin" in learner.get("/").get_data(as_text=True)
-    again = Actions(app.test_client()).post_form(
-        f"/join/{cohort.join_code}", {"personnel_number": "RP-1", "pin": "hijack-123"})
-    assert "already has a PIN" in again.get_data(as_text=True)
+    # the join code and a classmate's personnel number are no way in any more
+    stranger = Actions(app.test_client())
+    join = stranger.post_form(f"/join/{cohort.join_code}", {"personnel_number": "RP-1",
+                                                              "pin": "hijack-123"},
+                              page="/login")
+    assert join.status_code == 200 and db.session.scalar(
+        select(Person.pin_hash).where(Person.personnel_number == "RP-1")) is None
+    codes = print_claim_slips(trainer, cohort)
+    assert set(codes) == {"RP-1", "RP-2"} and codes["RP-1"] != codes["RP-2"]
+    # Ravi's code with Rose's number (a typo, or a takeover) is refused and changes nothing
+    _thief, refused = claim(app, "RP-1", codes["RP-2"], "hijack-123")
+    assert refused.status_code == 422
+    assert "does not match this personnel number" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(Person.pin_hash).where(
+        Person.personnel_number.in_(["RP-1", "RP-2"])).limit(1)) is None
+    learner, ok = claim(app, "rp-1", codes["RP-1"].lower())
+    assert ok.status_code == 302 and "Rose Pin" in learner.get("/").get_data(as_text=True)
+    _again, reused = claim(app, "RP-1", codes["RP-1"], "hijack-123")
+    assert reused.status_code == 422 and "already been used" in reused.get_data(as_text=True)
+    assert Actions(app.test_client()).login(number="RP-1", pin="rose-pin-77").status_code == 302
+    assert Actions(app.test_client()).login(number="RP-1", pin="hijack-123").status_code == 200
+    events = [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+    assert "claim_codes.issued" in events and events.count("account.claimed") == 1
+    # printing again replaces the codes of those still without a PIN
+    assert set(print_claim_slips(trainer, cohort)) == {"RP-2"}
+    _late, stale = claim(app, "RP-2", codes["RP-2"])
+    assert stale.status_code == 422 and "expired" in stale.get_data(as_text=True)
 
 
 def test_presenter_moves_the_audience_view(trainer, cohort, content):
@@ -265,7 +306,7 @@ def test_board_results_and_item_analysis(app, trainer, cohort, make_person, cont
                for sid in attempt.statement_ids}
     wrong_id = attempt.statement_ids[0]
     answers[wrong_id] = not answers[wrong_id]
-    learn.submit_attempt(attempt, answers, content.quiz)
+    learn.submit_attempt(attempt, answers, content.quiz, 0.8)
     page = trainer.get(f"/train/cohorts/{cohort.id}/").get_data(as_text=True)
     assert "Learner 1" in page and "1 / 14" in page and "93%" in page
     assert "1 of 1 answers wrong" in page and "fr: 1/1" in page
@@ -283,14 +324,14 @@ def test_board_results_and_item_analysis(app, trainer, cohort, make_person, cont
 
 
 def test_cohort_certificates_in_one_pdf_a_page_each(app, trainer, cohort, make_person, content):
-    from training_app.certificates.services import issue_certificate
+    from training_app.certificates.services import issue_on_completion
 
     people = enrol_people(cohort, make_person)
     for p, lang in zip(people, ("en", "ar", "fr"), strict=True):
         c = Completion(person_id=p.id, module_id="sgtm1", content_version="v")
         db.session.add(c)
         db.session.commit()
-        issue_certificate(p, c, content, lang, app.instance_path)
+        issue_on_completion(p, c, lang, app.instance_path)
     pdf = trainer.get(f"/train/cohorts/{cohort.id}/certificates.pdf")
     reader = PdfReader(io.BytesIO(pdf.data))
     assert len(reader.pages) == 3

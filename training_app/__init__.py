@@ -8,9 +8,8 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Flask, g, redirect, request, url_for
+from flask import Flask, g, request, url_for
 from flask_compress import Compress
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -38,8 +37,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         "text/html", "text/css", "application/javascript", "application/json", "image/svg+xml"])
     app.config.setdefault("COMPRESS_ALGORITHM", ["gzip"])
     app.config.setdefault("COMPRESS_MIN_SIZE", 256)
-    if app.config["BEHIND_PROXY"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    proxies = app.config.get("TRUSTED_PROXIES") or (
+        ["127.0.0.1", "::1"] if app.config["BEHIND_PROXY"] else [])
+    if proxies:
+        from .core import TrustedProxies
+
+        app.wsgi_app = TrustedProxies(app.wsgi_app, proxies)
 
     if not app.testing:
         from .logs import setup_logging
@@ -63,7 +66,6 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URI"]
     limiter.init_app(app)
     compress.init_app(app)
     login_manager.init_app(app)
@@ -73,6 +75,7 @@ def _init_extensions(app: Flask) -> None:
     from .auth.services import load_account
 
     login_manager.user_loader(load_account)
+    app.extensions["throttle"] = _throttle(app)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from sqlalchemy import event
@@ -88,28 +91,31 @@ def _init_extensions(app: Flask) -> None:
                 cursor.close()
 
 
+def _throttle(app: Flask):
+    """Sign-in limits in a store every worker shares: Redis if configured, else the database."""
+    from .auth.throttle import RedisStore, SqlStore, Throttle
+
+    if app.config.get("REDIS_URL"):
+        import redis
+
+        store = RedisStore(redis.Redis.from_url(app.config["REDIS_URL"]))
+    else:
+        store = SqlStore()
+    return Throttle(store, app.config["LOGIN_RATE_LIMIT"], app.config["LOGIN_ADDRESS_LIMIT"])
+
+
 def _register_blueprints(app: Flask) -> None:
+    """One blueprint per audience, and the site's shell."""
+    from .admin.routes import bp as admin_bp
     from .auth.routes import bp as auth_bp
-    from .certificates.badge_routes import bp as badges_bp
     from .core import bp as core_bp
     from .hq.routes import bp as hq_bp
-    from .interop.routes import bp as interop_bp
     from .learn.routes import bp as learn_bp
-    from .offline.routes import bp as offline_bp
-    from .offline.routes import root as offline_root_bp
-    from .pocketcard.routes import bp as pocketcard_bp
-    from .sync.routes import bp as sync_bp
-    from .train.join import bp as join_bp
     from .train.routes import bp as train_bp
     from .verify.routes import bp as verify_bp
-    from .verify.routes import public as verify_public_bp
 
-    for bp in (core_bp, auth_bp, learn_bp, verify_bp, verify_public_bp, hq_bp, train_bp,
-               join_bp, offline_bp, offline_root_bp, sync_bp):
+    for bp in (core_bp, auth_bp, learn_bp, train_bp, hq_bp, admin_bp, verify_bp):
         app.register_blueprint(bp)
-    app.register_blueprint(badges_bp)
-    app.register_blueprint(interop_bp)
-    app.register_blueprint(pocketcard_bp)
 
 
 @lru_cache(maxsize=64)
@@ -150,10 +156,3 @@ def _register_hooks(app: Flask) -> None:
 
     app.after_request(security_headers)
     register_error_handlers(app)
-
-    @app.route("/")
-    def root():
-        """Send a first visit to its language: the user's choice, then Accept-Language."""
-        from .i18n import best_language
-
-        return redirect(url_for("learn.home", lang=best_language()))

@@ -1,8 +1,9 @@
-"""The seven personnel categories of the SGTM scope and how the module groups them."""
+"""The seven personnel categories of the SGTM scope, how the module groups them, and which
+of them serve in a national contingent."""
 
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
+from .i18n import _l
 
 
 @dataclass(frozen=True)
@@ -11,19 +12,24 @@ class Category:
     label: object  # lazy string
     group: str  # military / police / civilian (how HQ reports)
     consequences: str  # which disciplinary regime of the reference applies
+    # does a person of this category belong to a national contingent? "required" (military
+    # members of national contingents), "optional" (observers and staff officers, police:
+    # some serve in a formed unit, others individually) or "never" (civilian personnel)
+    contingent: str
 
 
 CATEGORIES: tuple[Category, ...] = (
     Category("military-contingent", _l("Military member of a national contingent"),
-             "military", "military"),
+             "military", "military", "required"),
     Category("military-observers", _l("Military observer or military staff officer"),
-             "military", "police-observers"),
+             "military", "police-observers", "optional"),
     Category("police", _l("Police (UN police, formerly civilian police)"),
-             "police", "police-observers"),
-    Category("un-volunteers", _l("UN volunteer"), "civilian", "civilian"),
-    Category("international-staff", _l("UN international staff"), "civilian", "civilian"),
-    Category("national-staff", _l("UN national staff"), "civilian", "civilian"),
-    Category("contractors", _l("UN contractor"), "civilian", "civilian"),
+             "police", "police-observers", "optional"),
+    Category("un-volunteers", _l("UN volunteer"), "civilian", "civilian", "never"),
+    Category("international-staff", _l("UN international staff"), "civilian", "civilian",
+             "never"),
+    Category("national-staff", _l("UN national staff"), "civilian", "civilian", "never"),
+    Category("contractors", _l("UN contractor"), "civilian", "civilian", "never"),
 )
 
 BY_ID = {c.id: c for c in CATEGORIES}
@@ -38,8 +44,14 @@ GROUP_LABELS = {
 CONSEQUENCE_GROUPS = ("military", "police-observers", "civilian")
 
 
-def category(category_id: str) -> Category:
-    return BY_ID[category_id]
+def contingent_problem(category_id: str, has_contingent: bool) -> str | None:
+    """Why this category and contingent cannot go together, or None if they can."""
+    rule = BY_ID[category_id].contingent
+    if rule == "required" and not has_contingent:
+        return "contingent-required"
+    if rule == "never" and has_contingent:
+        return "contingent-not-allowed"
+    return None
 
 
 def consequence_order(category_id: str | None) -> list[str]:

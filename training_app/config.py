@@ -38,9 +38,19 @@ def load_settings(instance_path: str) -> dict:
         "QUIZ_PASS_MARK": float(env.get("TRAINING_QUIZ_PASS_MARK", "0") or 0) or None,
         "SELF_REGISTRATION": _bool(env.get("TRAINING_SELF_REGISTRATION"), True),
         "SESSION_COOKIE_SECURE": _bool(env.get("TRAINING_SECURE_COOKIES"), False),
-        "RATELIMIT_STORAGE_URI": env.get("TRAINING_RATELIMIT_STORAGE_URI", "memory://"),
-        "LOGIN_RATE_LIMIT": env.get("TRAINING_LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        # shared by every worker and server: sign-in limits, lockouts, live views
+        "REDIS_URL": env.get("TRAINING_REDIS_URL") or None,
+        "RATELIMIT_STORAGE_URI": env.get("TRAINING_RATELIMIT_STORAGE_URI")
+        or env.get("TRAINING_REDIS_URL") or "memory://",
+        # wrong PINs or passwords per account (counted per known device apart), and per
+        # address; correct sign-ins never count
+        "LOGIN_RATE_LIMIT": env.get("TRAINING_LOGIN_RATE_LIMIT", "10 per 15 minutes"),
+        "LOGIN_ADDRESS_LIMIT": env.get("TRAINING_LOGIN_ADDRESS_LIMIT", "100 per 15 minutes"),
         "BEHIND_PROXY": _bool(env.get("TRAINING_BEHIND_PROXY"), False),
+        # addresses (or networks) of the reverse proxies whose X-Forwarded-* headers are
+        # believed; TRAINING_BEHIND_PROXY=true alone trusts a proxy on this machine
+        "TRUSTED_PROXIES": [p.strip() for p in env.get("TRAINING_TRUSTED_PROXIES", "")
+                            .split(",") if p.strip()] or None,
         "LOG_FORMAT": env.get("TRAINING_LOG_FORMAT", "json"),
         # a device waits up to this many seconds before keeping the module for offline study,
         # so a classroom signing in at once does not download it all at the same moment
@@ -70,6 +80,5 @@ DEFAULTS = {
     "QUIZ_PASS_MARK": None,
     "RATELIMIT_HEADERS_ENABLED": False,
     "SEND_FILE_MAX_AGE_DEFAULT": 60 * 60 * 24 * 365,
-    "ANSWER_MAX_LENGTH": 5000,
     "SYNC_MAX_BUNDLE": 64 * 1024 * 1024,
 }

@@ -1,6 +1,11 @@
-"""What every area shares: language-prefixed blueprints, health, headers, error pages."""
+"""The site's shell, shared by every area: language blueprints, the pages at the site's root
+(/, /healthz, /sw.js), security headers, error pages, and the client's address behind a
+trusted proxy."""
 
 from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -10,16 +15,20 @@ from flask import (
     current_app,
     g,
     jsonify,
+    redirect,
     render_template,
     request,
+    send_file,
+    url_for,
 )
 from flask.globals import request_ctx
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 
+from .access import public
 from .extensions import db
-from .i18n import LANGUAGE_COOKIE, _
+from .i18n import LANGUAGE_COOKIE, _, best_language
 
 bp = Blueprint("core", __name__)
 
@@ -30,12 +39,20 @@ CSP = (
 )
 
 
-def language_blueprint(name: str, import_name: str) -> Blueprint:
-    """A blueprint whose URLs start with /<lang>/; an unknown language is a 404."""
-    blueprint = Blueprint(name, import_name, url_prefix="/<lang>")
+def language_blueprint(name: str, import_name: str, prefixed: bool = True) -> Blueprint:
+    """A blueprint whose URLs start with /<lang>/; an unknown language is a 404.
+
+    With prefixed=False the routes spell out "/<lang>/" themselves, so the blueprint can also
+    serve addresses without a language (a QR code's /verify/<code>), which answer in the
+    visitor's language."""
+    blueprint = Blueprint(name, import_name, url_prefix="/<lang>" if prefixed else None)
 
     @blueprint.url_value_preprocessor
-    def pull_lang(_endpoint, values):
+    def pull_lang(endpoint, values):
+        if "lang" not in (values or {}):
+            if not prefixed:
+                g.lang = best_language()
+                return
         lang = (values or {}).pop("lang", None)
         if lang not in current_app.config["LANGUAGES"]:
             abort(404)
@@ -56,7 +73,27 @@ def language_blueprint(name: str, import_name: str) -> Blueprint:
     return blueprint
 
 
+@bp.route("/")
+@public
+def root():
+    """Send a first visit to its language: the user's choice, then Accept-Language."""
+    return redirect(url_for("learn.home", lang=best_language()))
+
+
+@bp.route("/sw.js")
+@public
+def service_worker():
+    """The learner's offline service worker, from the site's root so that it may look after
+    every page."""
+    response = send_file(Path(current_app.static_folder) / "sw.js",
+                         mimetype="text/javascript", max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
 @bp.route("/healthz")
+@public
 def healthz():
     """Liveness and database status; 503 when the database does not answer."""
     try:
@@ -143,3 +180,42 @@ def register_error_handlers(app: Flask) -> None:
         return _error_page(500, _("Something went wrong"),
                            _("The page could not be shown. Nothing you sent was lost; "
                              "please try again in a moment."))
+
+
+class TrustedProxies:
+    """Believe X-Forwarded-For/-Proto/-Host only from the configured proxies.
+
+    The client is the last address in X-Forwarded-For that is not itself a trusted proxy, so
+    a forged header sent straight to gunicorn, or prepended through the proxy, changes
+    nothing."""
+
+    def __init__(self, wsgi_app, proxies: list[str]):
+        self.wsgi_app = wsgi_app
+        self.networks = [ipaddress.ip_network(p.strip(), strict=False) for p in proxies
+                         if p.strip()]
+
+    def trusted(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address.strip())
+        except ValueError:
+            return False
+        return any(ip in net for net in self.networks)
+
+    def __call__(self, environ, start_response):
+        remote = environ.get("REMOTE_ADDR", "")
+        if self.networks and self.trusted(remote):
+            chain = [a.strip() for a in environ.get("HTTP_X_FORWARDED_FOR", "").split(",")
+                     if a.strip()]
+            client = remote
+            for address in reversed(chain):
+                client = address
+                if not self.trusted(address):
+                    break
+            environ["REMOTE_ADDR"] = client
+            proto = environ.get("HTTP_X_FORWARDED_PROTO", "").split(",")[-1].strip()
+            if proto in ("http", "https"):
+                environ["wsgi.url_scheme"] = proto
+            host = environ.get("HTTP_X_FORWARDED_HOST", "").split(",")[-1].strip()
+            if host:
+                environ["HTTP_HOST"] = host
+        return self.wsgi_app(environ, start_response)

@@ -6,11 +6,14 @@ import os
 import secrets
 from pathlib import Path
 
+import click
+from flask import current_app
+from flask.cli import AppGroup
 from sqlalchemy import select
 
+from .audit import record
 from .extensions import db
 from .models import Contingent, Mission, Person, User
-from .models.audit import record
 
 DEMO_MISSION = "UNDEMO"
 CONTINGENTS = (
@@ -69,7 +72,7 @@ def load_demo(instance_path: str) -> bool:
         user.set_password(password)
         db.session.add(user)
         staff.append((role, username, password))
-    record("system", "demo.loaded", DEMO_MISSION, mission_id=mission.id)
+    record("system:demo", "demo.loaded", mission, mission_id=mission.id)
     db.session.commit()
 
     lines = [
@@ -104,10 +107,12 @@ def generate_people(mission: Mission, count: int, completed_share: float = 0.45,
     import random
     from datetime import timedelta
 
-    from .categories import CATEGORIES
+    from .categories import BY_ID, CATEGORIES
+    from .content import get_content
     from .models import Completion
     from .models.base import utcnow
 
+    module_id = get_content().module_id
     rng = random.Random(seed)
     contingents = [c.id for c in mission.contingents] or [None]
     categories = [c.id for c in CATEGORIES]
@@ -124,18 +129,22 @@ def generate_people(mission: Mission, count: int, completed_share: float = 0.45,
         for i in range(start + added, start + added + n):
             done_at = (now - timedelta(days=rng.randint(0, 120), minutes=rng.randint(0, 1440))
                        if rng.random() < completed_share else None)
+            category = rng.choices(categories, weights)[0]
+            contingent = rng.choice(contingents)
+            if BY_ID[category].contingent == "never":  # only people who can exist
+                contingent = None
             rows.append({
                 "mission_id": mission.id, "personnel_number": f"GEN-{i:07d}",
                 "name": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
-                "category": rng.choices(categories, weights)[0],
-                "contingent_id": rng.choice(contingents), "language": rng.choice(languages),
+                "category": category, "contingent_id": contingent,
+                "language": rng.choice(languages),
                 "pin_hash": None, "created_at": now - timedelta(days=rng.randint(121, 200)),
                 "completed_at": done_at,
             })
         ids = db.session.scalars(
             person_table.insert().returning(person_table.c.id, sort_by_parameter_order=True),
             rows).all()
-        done = [{"person_id": pid, "module_id": "sgtm1", "content_version": "generated",
+        done = [{"person_id": pid, "module_id": module_id, "content_version": "generated",
                  "completed_at": row["completed_at"]}
                 for pid, row in zip(ids, rows, strict=True) if row["completed_at"]]
         if done:
@@ -148,3 +157,37 @@ def generate_people(mission: Mission, count: int, completed_share: float = 0.45,
     db.session.execute(db.text("ANALYZE"))
     db.session.commit()
     return added
+
+
+demo_cli = AppGroup("demo", help="Demonstration data.")
+
+
+@demo_cli.command("load")
+def demo_load() -> None:
+    """Load the demonstration mission once, and print its logins."""
+    created = load_demo(current_app.instance_path)
+    click.echo("Demo data loaded." if created else "Demo data already present.")
+    click.echo(read_demo_logins(current_app.instance_path))
+
+
+@demo_cli.command("generate")
+@click.option("--people", "count", type=click.IntRange(1, 5_000_000), required=True,
+              help="How many people to add.")
+@click.option("--mission", "mission_code", default="UNDEMO", show_default=True)
+@click.option("--completed", "completed_share", type=click.FloatRange(0, 1), default=0.45,
+              show_default=True, help="Share of them who completed the module.")
+def demo_generate(count: int, mission_code: str, completed_share: float) -> None:
+    """Add synthetic people and completions to a mission (for demos and benchmarks)."""
+    from sqlalchemy import select
+
+    from .extensions import db
+    from .models import Mission
+
+    if mission_code == "UNDEMO":
+        load_demo(current_app.instance_path)
+    mission = db.session.scalar(select(Mission).where(Mission.code == mission_code))
+    if mission is None:
+        raise click.BadParameter(f"no mission with code {mission_code}", param_hint="--mission")
+    with click.progressbar(length=count, label=f"Adding {count} people") as bar:
+        generate_people(mission, count, completed_share, progress=bar.update)
+    click.echo(f"added {count} people to {mission.code}")

@@ -53,7 +53,7 @@ def setup_logging(app: Flask, fmt: str) -> None:
             return response
         from flask_login import current_user
 
-        account = current_user.get_id() if getattr(current_user, "is_authenticated",
+        account = current_user.account_key if getattr(current_user, "is_authenticated",
                                                    False) else None
         log.info("request", extra={
             "ctx_status": response.status_code, "ctx_account": account,

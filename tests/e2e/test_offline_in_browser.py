@@ -179,6 +179,46 @@ def test_an_offline_session_reaches_the_server_once_after_reconnecting(
     context.close()
 
 
+def test_slides_kept_for_later_are_not_counted_until_the_learner_opens_one(
+        link, browser, make_person, content):
+    """The service worker downloads all 14 slides to keep them: none is counted as seen. A
+    slide opened offline from the kept copy is counted when the queue reaches the server."""
+    person = make_person()
+    context = browser.new_context(service_workers="allow")
+    page = context.new_page()
+    base = link.url
+    sign_in(page, base, "en")
+    wait_for_status(page, "you can study without a connection")
+    kept = page.evaluate("""async () => {
+        const pages = await caches.open('sgtm1-pages');
+        return (await pages.keys()).filter(r => /\\/slides\\/\\d+$/.test(r.url)).length;
+    }""")
+    assert kept == len(content.slides)
+
+    def seen():
+        db.session.expire_all()
+        return db.session.scalars(select(SlideView.slide_id).where(
+            SlideView.person_id == person.id)).all()
+
+    assert seen() == []
+    page.goto(f"{base}/en/")
+    assert "0 of 14 slides seen" in page.locator("main").inner_text()
+
+    link.cut()
+    context.set_offline(True)
+    page.goto(f"{base}/en/slides/3")
+    wait_for_status(page, "not yet sent: 1")
+    assert seen() == []
+    link.restore()
+    context.set_offline(False)
+    page.goto(f"{base}/en/")
+    wait_for_status(page, "Everything you did is sent")
+    assert seen() == [content.slides[2].id]
+    page.goto(f"{base}/en/")
+    assert "1 of 14 slides seen" in page.locator("main").inner_text()
+    context.close()
+
+
 def test_without_javascript_the_site_works_online_as_before(link, browser, make_person):
     make_person()
     context = browser.new_context(java_script_enabled=False)

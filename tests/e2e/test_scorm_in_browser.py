@@ -12,7 +12,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import yaml
 
-from training_app.interop.scorm import build_package, configured_pass_mark
+from training_app.interop.scorm import build_package
+from training_app.learn.services import pass_mark
 
 from ..conftest import ROOT
 from .conftest import serious_violations, staff_sign_in
@@ -81,7 +82,7 @@ def site(app, mission, content, tmp_path):
     """The English and Arabic packages unpacked side by side with the host page."""
     root = tmp_path / "site"
     for lang in ("en", "ar"):
-        data = build_package(content, mission, lang, configured_pass_mark(content))
+        data = build_package(content, mission, lang, pass_mark(content))
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             archive.extractall(root / lang)
     (root / "host.html").write_text(HOST_HTML, encoding="utf-8")

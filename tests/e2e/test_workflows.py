@@ -23,7 +23,7 @@ pytestmark = [
 @pytest.fixture
 def world(app, mission, make_person, make_user, content):
     """A learner with a certificate, a trainer with a cohort, an HQ user."""
-    from training_app.certificates.services import issue_certificate
+    from training_app.certificates.services import issue_on_completion
     from training_app.train import services
 
     learner = make_person(name="Nour Haddad")
@@ -31,7 +31,7 @@ def world(app, mission, make_person, make_user, content):
     db.session.add(Completion(person_id=done.id, module_id="sgtm1", content_version="v"))
     db.session.commit()
     completion = db.session.scalar(select(Completion).where(Completion.person_id == done.id))
-    cert = issue_certificate(done, completion, content, "en", app.instance_path)
+    cert = issue_on_completion(done, completion, "en", app.instance_path)
     trainer = make_user(username="trainer1", password="trainer-pass-1", role="trainer")
     make_user(username="hq1", password="hq-password-1", role="hq")
     cohort = services.save_cohort(None, mission.id, "test", name="Induction", place="Camp",

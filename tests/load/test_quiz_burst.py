@@ -8,16 +8,13 @@ import http.cookiejar
 import os
 import re
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -27,15 +24,10 @@ from training_app.extensions import db
 from training_app.models import Mission, Person, QuizAttempt
 from training_app.models.base import utcnow
 
-ROOT = Path(__file__).resolve().parents[2]
+from .conftest import gunicorn
+
 LEARNERS = 300
 PIN = "burst-pin-1"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -50,30 +42,8 @@ def server(app, tmp_path):
          "category": "military-contingent", "language": "en", "pin_hash": cheap,
          "created_at": utcnow()} for i in range(LEARNERS)])
     db.session.commit()
-    port = free_port()
-    env = dict(os.environ, PORT=str(port), HOST="127.0.0.1", WEB_CONCURRENCY="3",
-               GUNICORN_THREADS="4", GUNICORN_ACCESS_LOG="/dev/null",
-               TRAINING_INSTANCE_PATH=app.instance_path,
-               TRAINING_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-               TRAINING_SECRET_KEY="load-test", TRAINING_LOGIN_RATE_LIMIT="100000 per minute")
-    log = tmp_path / "gunicorn.log"
-    with log.open("w") as log_file:
-        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
-                                 "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                stderr=log_file, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("gunicorn did not start: " + log.read_text()[-2000:])
-    yield base, proc
-    os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(20)
+    with gunicorn(app, tmp_path, GUNICORN_THREADS="4") as running:
+        yield running
 
 
 class Learner:

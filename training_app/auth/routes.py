@@ -1,22 +1,26 @@
-"""Sign-in, registration and sign-out views."""
+"""Signing in and out, registering, and taking up or recovering an account with a code."""
+
+from __future__ import annotations
+
+import secrets
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
+from itsdangerous import BadSignature, URLSafeSerializer
 
+from ..access import public
 from ..categories import CATEGORIES
 from ..core import language_blueprint
-from ..extensions import db, limiter
-from ..i18n import _
+from ..extensions import db
+from ..i18n import _, contingent_label, ngettext
 from ..models import Contingent, Mission
 from . import services
-from .forms import LearnerLoginForm, RegistrationForm, StaffLoginForm
+from .forms import ClaimForm, LearnerLoginForm, RegistrationForm, StaffLoginForm, StaffResetForm
 
 bp = language_blueprint("auth", __name__)
-
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
+DEVICE_COOKIE = "device"
+DEVICE_ACCOUNTS = 20  # a shared laptop remembers this many accounts
 
 
 def _mission_choices(form) -> list[Mission]:
@@ -27,52 +31,121 @@ def _mission_choices(form) -> list[Mission]:
     return missions
 
 
+# --- limits on guessing --------------------------------------------------------------------
+
+def _device() -> dict:
+    raw = request.cookies.get(DEVICE_COOKIE)
+    try:
+        data = URLSafeSerializer(current_app.secret_key, salt="device").loads(raw) if raw else {}
+    except BadSignature:
+        data = {}
+    return data if isinstance(data, dict) and isinstance(data.get("a"), list) else {}
+
+
+def _account_key(kind: str, *parts) -> str:
+    """The throttle key of an account: the account typed, on this device if it is known."""
+    key = f"account:{kind}:" + ":".join(str(p) for p in parts)
+    device = _device()
+    return f"{key}:device:{device['d']}" if key in device.get("a", []) else key
+
+
+def _remember_device(response, key: str):
+    key = key.split(":device:")[0]
+    device = _device()
+    accounts = [a for a in device.get("a", []) if a != key][-(DEVICE_ACCOUNTS - 1):] + [key]
+    value = URLSafeSerializer(current_app.secret_key, salt="device").dumps(
+        {"d": device.get("d") or secrets.token_urlsafe(12), "a": accounts})
+    response.set_cookie(DEVICE_COOKIE, value, max_age=60 * 60 * 24 * 365, httponly=True,
+                        samesite="Lax", secure=current_app.config.get("SESSION_COOKIE_SECURE",
+                                                                       False))
+    return response
+
+
+def _begin(account_key: str):
+    return current_app.extensions["throttle"].begin(account_key, request.remote_addr or "?")
+
+
+def _wait_message(seconds: int) -> str:
+    minutes = max(1, round(seconds / 60))
+    return ngettext("Too many wrong attempts. Wait %(num)s minute and try again.",
+                    "Too many wrong attempts. Wait %(num)s minutes and try again.", minutes)
+
+
+# --- views -------------------------------------------------------------------------------------
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=lambda: "pn:" + services.
-               clean_personnel_number(request.form.get("personnel_number")))
+@public
 def login():
-    """Peacekeeper sign-in with personnel number and PIN. 429 when attempts are too many."""
+    """Peacekeeper sign-in with personnel number and PIN; 429 after too many wrong PINs."""
     if current_user.is_authenticated:
         return redirect(url_for("learn.home"))
     form = LearnerLoginForm()
     missions = _mission_choices(form)
+    status = 200
     if form.validate_on_submit():
-        person = services.authenticate_learner(form.mission.data, form.personnel_number.data,
-                                               form.pin.data)
-        if person:
-            login_user(person)
-            current_app.logger.info("learner signed in", extra={"ctx_person": person.id})
-            return redirect(services.safe_next(request.args.get("next")) or url_for("learn.home"))
-        current_app.logger.warning("learner sign-in refused")
-        form.pin.errors.append(_("That personnel number and PIN do not match. Check both and "
-                                 "try again."))
+        key = _account_key("p", form.mission.data,
+                           services.clean_personnel_number(form.personnel_number.data))
+        attempt = _begin(key)
+        if attempt.refused:
+            form.pin.errors.append(_wait_message(attempt.wait_seconds))
+            status = 429
+        else:
+            person = services.authenticate_learner(form.mission.data,
+                                                   form.personnel_number.data, form.pin.data)
+            if person:
+                attempt.succeeded()
+                login_user(person)
+                current_app.logger.info("learner signed in", extra={"ctx_person": person.id})
+                return _remember_device(redirect(services.safe_next(request.args.get("next"))
+                                                 or url_for("learn.home")), key)
+            attempt.failed()
+            current_app.logger.warning("learner sign-in refused")
+            form.pin.errors.append(_("That personnel number and PIN do not match. Check both "
+                                     "and try again."))
     self_registration = current_app.config["SELF_REGISTRATION"] and any(
         m.self_registration for m in missions)
     return render_template("auth/login.html", form=form, show_mission=len(missions) > 1,
-                           self_registration=self_registration)
+                           self_registration=self_registration), status
 
 
 @bp.route("/staff/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"],
-               key_func=lambda: "user:" + services.clean_text(request.form.get("username")).lower())
+@public
 def staff_login():
-    """Trainer, HQ and admin sign-in. 429 when attempts are too many."""
+    """Trainer, HQ and admin sign-in; 429 after too many wrong passwords."""
     if current_user.is_authenticated:
         return redirect(url_for("learn.home"))
     form = StaffLoginForm()
+    status = 200
     if form.validate_on_submit():
-        user = services.authenticate_staff(form.username.data, form.password.data)
-        if user:
-            login_user(user)
-            return redirect(services.safe_next(request.args.get("next")) or url_for("learn.home"))
-        form.password.errors.append(_("That username and password do not match."))
-    return render_template("auth/staff_login.html", form=form)
+        key = _account_key("u", services.clean_text(form.username.data).lower())
+        attempt = _begin(key)
+        if attempt.refused:
+            form.password.errors.append(_wait_message(attempt.wait_seconds))
+            status = 429
+        else:
+            user = services.authenticate_staff(form.username.data, form.password.data)
+            if user:
+                attempt.succeeded()
+                login_user(user)
+                return _remember_device(redirect(services.safe_next(request.args.get("next"))
+                                                 or url_for("learn.home")), key)
+            attempt.failed()
+            form.password.errors.append(_("That username and password do not match."))
+    return render_template("auth/staff_login.html", form=form), status
+
+
+def _registration_choices(form, missions):
+    form.mission.choices = [(m.id, m.name) for m in missions]
+    form.category.choices = [("", _("Choose…"))] + [(c.id, str(c.label)) for c in CATEGORIES]
+    contingents = db.session.scalars(
+        db.select(Contingent).where(Contingent.mission_id.in_([m.id for m in missions]))
+        .order_by(Contingent.country, Contingent.unit)).all()
+    form.contingent.choices = [(0, _("None (civilian personnel, individual officers)"))] + [
+        (c.id, contingent_label(c, g.lang)) for c in contingents]
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@public
 def register():
     """Self-service registration where the mission allows it; 404 where no mission does."""
     if not current_app.config["SELF_REGISTRATION"]:
@@ -81,40 +154,109 @@ def register():
     missions = [m for m in _mission_choices(form) if m.self_registration]
     if not missions:
         return render_template("auth/register_closed.html"), 404
-    form.mission.choices = [(m.id, m.name) for m in missions]
-    form.category.choices = [(c.id, str(c.label)) for c in CATEGORIES]
-    contingents = db.session.scalars(
-        db.select(Contingent).where(Contingent.mission_id.in_([m.id for m in missions]))
-        .order_by(Contingent.country, Contingent.unit)).all()
-    form.contingent.choices = [(0, _("None (civilian personnel)"))] + [
-        (c.id, f"{c.country} — {c.unit}") for c in contingents]
+    _registration_choices(form, missions)
+    status = 200
     if form.validate_on_submit():
         mission = db.session.get(Mission, form.mission.data)
         contingent = db.session.get(Contingent, form.contingent.data) if form.contingent.data \
             else None
-        if contingent is not None and contingent.mission_id != mission.id:
-            form.contingent.errors.append(_("This contingent is not part of the chosen mission."))
+        try:
+            person = services.register_learner(
+                mission, form.personnel_number.data, form.name.data, form.category.data,
+                contingent, g.lang, form.pin.data)
+        except services.AccountError as exc:
+            field = {"already-registered": form.personnel_number,
+                     "on-roster": form.personnel_number,
+                     "unknown-category": form.category}.get(exc.reason, form.contingent)
+            field.errors.append(services.explain(exc))
+            status = 422
+        else:
+            login_user(person)
+            flash(_("Welcome. Your account is ready."), "success")
+            return redirect(url_for("learn.home"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("auth/register.html", form=form, show_mission=len(missions) > 1,
+                           rules={c.id: c.contingent for c in CATEGORIES}), status
+
+
+@bp.route("/claim", methods=["GET", "POST"])
+@public
+def claim():
+    """Set one's PIN with the claim or reset code from the trainer: a code only its owner
+    holds, so a classmate's personnel number is no way in. 429 after too many wrong codes."""
+    if current_user.is_authenticated and not current_user.is_learner:
+        return redirect(url_for("learn.home"))
+    form = ClaimForm()
+    missions = _mission_choices(form)
+    if request.method == "GET" and request.args.get("number"):
+        form.personnel_number.data = request.args.get("number", "")[:40]
+    status = 200
+    if form.validate_on_submit():
+        key = _account_key("p", form.mission.data,
+                           services.clean_personnel_number(form.personnel_number.data))
+        attempt = _begin(key)
+        if attempt.refused:
+            form.code.errors.append(_wait_message(attempt.wait_seconds))
+            status = 429
         else:
             try:
-                person = services.register_learner(
-                    mission, form.personnel_number.data, form.name.data, form.category.data,
-                    contingent, g.lang, form.pin.data)
-            except services.AlreadyRegistered:
-                form.personnel_number.errors.append(
-                    _("This personnel number is already registered in this mission. Sign in "
-                      "instead, or ask your trainer to reset your PIN."))
+                person = services.redeem_learner_code(
+                    form.mission.data, form.personnel_number.data, form.code.data,
+                    form.pin.data, current_app.secret_key)
+            except services.AccountError as exc:
+                attempt.failed()
+                form.code.errors.append(services.explain(exc))
+                status = 422
             else:
+                attempt.succeeded()
+                logout_user()
                 login_user(person)
-                flash(_("Welcome. Your account is ready."), "success")
-                return redirect(url_for("learn.home"))
-    return render_template("auth/register.html", form=form, show_mission=len(missions) > 1)
+                flash(_("Your PIN is set. Welcome."), "success")
+                return _remember_device(redirect(url_for("learn.home")), key)
+    elif request.method == "POST":
+        status = 422
+    return render_template("auth/claim.html", form=form, show_mission=len(missions) > 1), status
+
+
+@bp.route("/staff/reset", methods=["GET", "POST"])
+@public
+def staff_reset():
+    """A trainer or HQ officer sets a new password with the reset code they were given."""
+    form = StaffResetForm()
+    status = 200
+    if form.validate_on_submit():
+        key = _account_key("u", services.clean_text(form.username.data).lower())
+        attempt = _begin(key)
+        if attempt.refused:
+            form.code.errors.append(_wait_message(attempt.wait_seconds))
+            status = 429
+        else:
+            try:
+                services.redeem_staff_code(form.username.data, form.code.data,
+                                           form.password.data, current_app.secret_key)
+            except services.AccountError as exc:
+                attempt.failed()
+                form.code.errors.append(services.explain(exc))
+                status = 422
+            else:
+                attempt.succeeded()
+                logout_user()
+                flash(_("Your new password is set. Sign in with it."), "success")
+                return redirect(url_for("auth.staff_login"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("auth/staff_reset.html", form=form), status
 
 
 @bp.route("/logout", methods=["POST"])
+@public
 def logout():
-    """Sign out (POST only, with CSRF)."""
+    """Sign out (POST only, with CSRF): every session of the account ends, on every device."""
     form = FlaskForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and current_user.is_authenticated:
+        services.end_sessions(current_user._get_current_object())
+        db.session.commit()
         logout_user()
         flash(_("You have signed out."), "info")
     return redirect(url_for("learn.home"))

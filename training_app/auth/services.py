@@ -1,34 +1,66 @@
-"""Account lookup and sign-in rules, free of request globals."""
+"""Accounts as plain functions: signing in, registering, staff accounts, the one-time codes
+that let a person take up or recover their own account, corrections, and ending sessions."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
+import secrets
 import unicodedata
-from functools import wraps
+from dataclasses import dataclass
+from datetime import timedelta
 
-from flask import abort, redirect, request, url_for
-from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from werkzeug.security import check_password_hash
 
+from ..audit import record
+from ..categories import BY_ID as CATEGORIES
+from ..categories import contingent_problem
+from ..certificates.codes import ALPHABET
 from ..extensions import db
-from ..models import Contingent, Mission, Person, User
+from ..models import AccessCode, Contingent, Mission, Person, User
+from ..models.base import utcnow
 
 # A hash to compare against when the account does not exist, so timing does not reveal it.
 _DUMMY_HASH = "scrypt:32768:8:1$9TqKx1bX7mVJ0v9v$" + "0" * 128
+CODE_LENGTH = 10
+CLAIM_LIFETIME = timedelta(days=30)
+RESET_LIFETIME = timedelta(hours=48)
+MIN_PIN = 6
+MIN_PASSWORD = 10
+PERSONNEL_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9/.\-]{1,39}$")  # after clean_personnel_number
 
 
-def load_account(account_id: str):
-    kind, _, raw = (account_id or "").partition(":")
-    if not raw.isdigit():
+def load_account(session_id: str):
+    """The account a session names, if the session is still current: signing out, a new PIN
+    or password and a reset raise the account's session version and end every session."""
+    key, _sep, version = (session_id or "").partition(".")
+    kind, _sep, raw = key.partition(":")
+    if not raw.isdigit() or not version.isdigit():
         return None
     if kind == "p":
         # the mission comes along: every learner page shows its facts
-        return db.session.get(Person, int(raw), options=[joinedload(Person.mission)])
-    if kind == "u":
-        user = db.session.get(User, int(raw))
-        return user if user and user.active else None
-    return None
+        account = db.session.get(Person, int(raw), options=[joinedload(Person.mission)])
+    elif kind == "u":
+        account = db.session.get(User, int(raw))
+        if account is not None and not account.active:
+            return None
+    else:
+        return None
+    if account is None or account.session_version != int(version):
+        return None
+    return account
+
+
+def end_sessions(account) -> None:
+    """Every session of this account ends at its next request (committed by the caller)."""
+    model = type(account)
+    db.session.execute(update(model).where(model.id == account.id).values(
+        session_version=model.session_version + 1))
+    db.session.refresh(account)
 
 
 def clean_text(value: str | None) -> str:
@@ -49,8 +81,6 @@ def authenticate_learner(mission_id: int, personnel_number: str, pin: str) -> Pe
         select(Person).where(Person.mission_id == mission_id,
                              Person.personnel_number == clean_personnel_number(personnel_number)))
     if person is None or not person.pin_hash:
-        from werkzeug.security import check_password_hash
-
         check_password_hash(_DUMMY_HASH, pin)
         return None
     return person if person.check_pin(pin) else None
@@ -59,53 +89,13 @@ def authenticate_learner(mission_id: int, personnel_number: str, pin: str) -> Pe
 def authenticate_staff(username: str, password: str) -> User | None:
     user = db.session.scalar(select(User).where(User.username == clean_text(username).lower()))
     if user is None or not user.active:
-        from werkzeug.security import check_password_hash
-
         check_password_hash(_DUMMY_HASH, password)
         return None
     return user if user.check_password(password) else None
 
 
-class AlreadyRegistered(Exception):
-    pass
-
-
-def register_learner(mission: Mission, personnel_number: str, name: str, category: str,
-                     contingent: Contingent | None, language: str, pin: str) -> Person:
-    """Self-service registration; the personnel number must be new in this mission."""
-    number = clean_personnel_number(personnel_number)
-    if db.session.scalar(select(Person.id).where(Person.mission_id == mission.id,
-                                                 Person.personnel_number == number)):
-        raise AlreadyRegistered(number)
-    person = Person(mission_id=mission.id, personnel_number=number, name=clean_text(name),
-                    category=category, contingent_id=contingent.id if contingent else None,
-                    language=language)
-    person.set_pin(pin)
-    db.session.add(person)
-    try:
-        db.session.commit()
-    except IntegrityError as exc:
-        db.session.rollback()
-        raise AlreadyRegistered(number) from exc
-    return person
-
-
 def missions() -> list[Mission]:
     return list(db.session.scalars(select(Mission).order_by(Mission.name)))
-
-
-def learner_required(view):
-    """Only a signed-in peacekeeper; anonymous users go to sign in, staff get 403."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        if not current_user.is_learner:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def safe_next(target: str | None) -> str | None:
@@ -113,3 +103,295 @@ def safe_next(target: str | None) -> str | None:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return None
+
+
+class AccountError(Exception):
+    """A refusal to show the person; `reason` picks the translated message."""
+
+    def __init__(self, reason: str, **detail):
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail
+
+
+def check_profile(mission: Mission, category: str, contingent: Contingent | None) -> None:
+    """Refuse a person who cannot exist: an unknown category, a contingent of another
+    mission, a military contingent member without a contingent, civilians in one."""
+    if category not in CATEGORIES:
+        raise AccountError("unknown-category")
+    if contingent is not None and contingent.mission_id != mission.id:
+        raise AccountError("other-mission-contingent")
+    problem = contingent_problem(category, contingent is not None)
+    if problem:
+        raise AccountError(problem)
+
+
+def register_learner(mission: Mission, personnel_number: str, name: str, category: str,
+                     contingent: Contingent | None, language: str, pin: str) -> Person:
+    """Self-service registration; the personnel number must be new in this mission."""
+    check_profile(mission, category, contingent)
+    number = clean_personnel_number(personnel_number)
+    existing = db.session.scalar(select(Person).where(Person.mission_id == mission.id,
+                                                      Person.personnel_number == number))
+    if existing is not None:
+        raise AccountError("on-roster" if not existing.pin_hash else "already-registered")
+    person = Person(mission_id=mission.id, personnel_number=number, name=clean_text(name),
+                    category=category, contingent_id=contingent.id if contingent else None,
+                    language=language)
+    person.set_pin(pin)
+    db.session.add(person)
+    try:
+        db.session.flush()
+        record(person, "person.registered", person, mission_id=mission.id)
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise AccountError("already-registered") from exc
+    return person
+
+
+# --- staff accounts ------------------------------------------------------------------------
+
+def create_staff(username: str, name: str, role: str, mission: Mission | None, password: str,
+                 actor) -> User:
+    """A trainer, HQ or admin account (admins belong to no mission). AccountError if the
+    username is taken, the password too short or a mission is missing."""
+    username = clean_text(username).lower()
+    if len(password) < MIN_PASSWORD:
+        raise AccountError("password-too-short")
+    if role != "admin" and mission is None:
+        raise AccountError("mission-needed")
+    if db.session.scalar(select(User.id).where(User.username == username)):
+        raise AccountError("username-taken")
+    user = User(username=username, name=clean_text(name), role=role,
+                mission_id=mission.id if mission and role != "admin" else None)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    record(actor, "staff.created", user, mission_id=user.mission_id, username=username,
+           role=role)
+    db.session.commit()
+    return user
+
+
+def deactivate_staff(user: User, actor) -> None:
+    user.active = False
+    end_sessions(user)
+    record(actor, "staff.deactivated", user, mission_id=user.mission_id)
+    db.session.commit()
+
+
+def set_staff_password(user: User, password: str, actor) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError("password-too-short")
+    user.set_password(password)
+    end_sessions(user)
+    record(actor, "password.changed", user, mission_id=user.mission_id)
+    db.session.commit()
+
+
+# --- one-time codes --------------------------------------------------------------------------
+
+def _code_hash(code: str, secret: str) -> str:
+    normal = "".join(ch for ch in (code or "").upper() if ch.isalnum())
+    return hmac.new(secret.encode(), normal.encode(), hashlib.sha256).hexdigest()
+
+
+def new_code() -> str:
+    raw = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    return f"{raw[:5]}-{raw[5:]}"
+
+
+def _issue(purpose: str, secret: str, actor, lifetime: timedelta, *, person=None,
+           user=None) -> tuple[str, AccessCode]:
+    """A fresh code; earlier unused codes of the same purpose for the account stop working."""
+    now = utcnow()
+    owner = {"person_id": person.id} if person is not None else {"user_id": user.id}
+    db.session.execute(update(AccessCode).where(
+        AccessCode.purpose == purpose, AccessCode.used_at.is_(None),
+        *(getattr(AccessCode, k) == v for k, v in owner.items())).values(expires_at=now))
+    code = new_code()
+    row = AccessCode(purpose=purpose, code_hash=_code_hash(code, secret), expires_at=now +
+                     lifetime, created_by=_actor_key(actor), **owner)
+    db.session.add(row)
+    return code, row
+
+
+def _actor_key(actor) -> str:
+    from ..audit import actor_of
+
+    return actor_of(actor)[0]
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    person: Person
+    code: str
+
+
+def issue_claim_codes(people: list[Person], secret: str, actor, cohort=None) -> list[IssuedCode]:
+    """Claim codes for roster people who have no PIN yet, for the trainer to hand out on
+    paper: the only copy of each code is the printed slip."""
+    issued = [IssuedCode(p, _issue("claim", secret, actor, CLAIM_LIFETIME, person=p)[0])
+              for p in people if not p.pin_hash]
+    if issued:
+        until = (utcnow() + CLAIM_LIFETIME).date().isoformat()
+        record(actor, "claim_codes.issued", cohort, mission_id=issued[0].person.mission_id,
+               cohort=cohort, count=len(issued), until=until)
+    db.session.commit()
+    return issued
+
+
+def issue_pin_reset(person: Person, secret: str, actor) -> str:
+    code, row = _issue("pin-reset", secret, actor, RESET_LIFETIME, person=person)
+    record(actor, "pin_reset.issued", person, mission_id=person.mission_id,
+           until=row.expires_at.date().isoformat())
+    db.session.commit()
+    return code
+
+
+def issue_password_reset(user: User, secret: str, actor) -> str:
+    code, row = _issue("password-reset", secret, actor, RESET_LIFETIME, user=user)
+    record(actor, "password_reset.issued", user, mission_id=user.mission_id,
+           until=row.expires_at.date().isoformat())
+    db.session.commit()
+    return code
+
+
+def _usable_code(code: str, secret: str, purposes: tuple[str, ...]) -> AccessCode:
+    row = db.session.scalar(select(AccessCode).where(
+        AccessCode.code_hash == _code_hash(code, secret), AccessCode.purpose.in_(purposes)))
+    if row is None:
+        raise AccountError("wrong-code")
+    if row.used_at is not None:
+        raise AccountError("used-code")
+    if row.expires_at <= utcnow():
+        raise AccountError("expired-code")
+    return row
+
+
+def _spend(row: AccessCode) -> None:
+    """Mark a code used once, even if two requests bring it at the same moment."""
+    done = db.session.execute(update(AccessCode).where(
+        AccessCode.id == row.id, AccessCode.used_at.is_(None)).values(used_at=utcnow())).rowcount
+    if done != 1:
+        db.session.rollback()
+        raise AccountError("used-code")
+
+
+def redeem_learner_code(mission_id: int, personnel_number: str, code: str, pin: str,
+                        secret: str) -> Person:
+    """Set a learner's PIN with the claim or reset code handed to them. The code must be
+    this very person's: a classmate's number with one's own code is refused, and nothing
+    changes on any refusal. Every session of the account ends."""
+    if len(pin) < MIN_PIN:
+        raise AccountError("pin-too-short")
+    person = db.session.scalar(select(Person).where(
+        Person.mission_id == mission_id,
+        Person.personnel_number == clean_personnel_number(personnel_number)))
+    row = _usable_code(code, secret, ("claim", "pin-reset"))
+    if person is None or row.person_id != person.id:
+        raise AccountError("wrong-code")
+    if row.purpose == "claim" and person.pin_hash:
+        raise AccountError("already-claimed")
+    _spend(row)
+    person.set_pin(pin)
+    end_sessions(person)
+    record(person, "account.claimed" if row.purpose == "claim" else "pin.reset", person,
+           mission_id=person.mission_id)
+    db.session.commit()
+    return person
+
+
+def redeem_staff_code(username: str, code: str, password: str, secret: str) -> User:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError("password-too-short")
+    user = db.session.scalar(select(User).where(User.username == clean_text(username).lower()))
+    row = _usable_code(code, secret, ("password-reset",))
+    if user is None or row.user_id != user.id or not user.active:
+        raise AccountError("wrong-code")
+    _spend(row)
+    user.set_password(password)
+    end_sessions(user)
+    record(user, "password.reset", user, mission_id=user.mission_id)
+    db.session.commit()
+    return user
+
+
+# --- corrections -----------------------------------------------------------------------------
+
+CORRECTABLE = ("name", "personnel_number", "category", "contingent_id", "language")
+
+
+def correct_person(person: Person, changes: dict, reason: str, actor,
+                   languages: list[str]) -> list[str]:
+    """Correct a person's record (audited with the reason). Returns the fields changed.
+
+    A certificate keeps the name it was signed with; HQ issues a new one if the name must
+    change on it."""
+    reason = clean_text(reason)
+    if len(reason) < 5:
+        raise AccountError("reason-needed")
+    values = {k: v for k, v in changes.items() if k in CORRECTABLE}
+    if "name" in values:
+        values["name"] = clean_text(values["name"])
+        if len(values["name"]) < 2:
+            raise AccountError("name-needed")
+    if "personnel_number" in values:
+        values["personnel_number"] = clean_personnel_number(values["personnel_number"])
+        if not PERSONNEL_NUMBER.match(values["personnel_number"]):
+            raise AccountError("bad-personnel-number")
+        if values["personnel_number"] != person.personnel_number and db.session.scalar(
+                select(Person.id).where(Person.mission_id == person.mission_id,
+                                        Person.personnel_number == values["personnel_number"])):
+            raise AccountError("number-taken")
+    if "language" in values and values["language"] not in languages:
+        raise AccountError("unknown-language")
+    contingent_id = values.get("contingent_id", person.contingent_id)
+    contingent = db.session.get(Contingent, contingent_id) if contingent_id else None
+    check_profile(person.mission, values.get("category", person.category), contingent)
+    changed = [k for k, v in values.items() if getattr(person, k) != v]
+    if not changed:
+        return []
+    for key in changed:
+        setattr(person, key, values[key])
+    record(actor, "person.corrected", person, mission_id=person.mission_id, fields=changed,
+           reason=reason)
+    db.session.commit()
+    return changed
+
+
+def explain(error: AccountError) -> str:
+    """The refusal as the person reads it, in the page's language."""
+    from ..i18n import _
+
+    messages = {
+        "unknown-category": _("Choose a personnel category from the list."),
+        "other-mission-contingent": _("This contingent is not part of the chosen mission."),
+        "contingent-required": _("A military member of a national contingent must choose "
+                                 "their contingent."),
+        "contingent-not-allowed": _("Civilian personnel do not belong to a national "
+                                    "contingent: choose “None”."),
+        "already-registered": _("This personnel number is already registered in this "
+                                "mission. Sign in instead, or ask your trainer for a PIN "
+                                "reset code."),
+        "on-roster": _("This personnel number is already on your session's list. Use the "
+                       "claim code your trainer gives you to set your PIN."),
+        "password-too-short": _("Use at least 10 characters."),
+        "pin-too-short": _("Use at least 6 characters."),
+        "mission-needed": _("Choose the mission this account belongs to."),
+        "username-taken": _("This username is taken."),
+        "wrong-code": _("That code does not match this personnel number or username. Check "
+                        "both, or ask for a new code. Nothing was changed."),
+        "used-code": _("This code has already been used. Ask for a new one. Nothing was "
+                       "changed."),
+        "expired-code": _("This code has expired. Ask for a new one. Nothing was changed."),
+        "already-claimed": _("This account already has a PIN. Sign in, or ask your trainer "
+                             "for a PIN reset code."),
+        "reason-needed": _("Give a reason of at least 5 characters."),
+        "name-needed": _("Enter the full name."),
+        "bad-personnel-number": _("Use letters, digits, '/', '.' or '-' only."),
+        "number-taken": _("Another person of this mission has this personnel number."),
+        "unknown-language": _("Choose a language from the list."),
+    }
+    return messages.get(error.reason, error.reason)

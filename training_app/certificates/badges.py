@@ -18,10 +18,9 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from flask_babel import force_locale
 
 from ..content.loader import SOURCE_LANGUAGE, Content, fill
-from ..i18n import _
+from ..i18n import _, in_language
 from ..models import Certificate, Person
 from . import codes, signing
 
@@ -164,8 +163,6 @@ def _raw(public_key: Ed25519PublicKey) -> bytes:
 # --- the credential --------------------------------------------------------------------------
 
 def _timestamp(moment: datetime) -> str:
-    if moment.tzinfo is None:  # SQLite gives back naive datetimes; they are stored in UTC
-        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -177,13 +174,14 @@ def badge_credential(certificate: Certificate, person: Person, content: Content,
     if certificate.revoked_at is not None:
         raise CertificateRevoked(certificate.code)
     lang = lang or certificate.language
+    holder = certificate.holder_name or person.name  # the name the certificate was signed with
     base = base_url.rstrip("/")
     verify_url = f"{base}/verify/{certificate.code}"
     words = content.text(lang, "module", "certificate")
     aim = content.text(lang, "module", "aim")
     criteria = content.text(lang, "module", "assessment_criteria") or {}
     module_title = words["module"]
-    with force_locale(lang):
+    with in_language(lang):
         narrative = _("Every slide of the module seen, every case study answered and the "
                       "true/false quiz passed. The module's assessment criteria:")
         issuer_description = _("United Nations peacekeeping")
@@ -204,7 +202,7 @@ def badge_credential(certificate: Certificate, person: Person, content: Content,
         },
         "validFrom": _timestamp(certificate.issued_at),
         "name": module_title,
-        "description": fill(words["statement"], {"name": person.name, "module": module_title}),
+        "description": fill(words["statement"], {"name": holder, "module": module_title}),
         "credentialSubject": {
             "type": ["AchievementSubject"],
             # Open Badges 3.0: a subject without an id names its holder by an IdentityObject.
@@ -212,7 +210,7 @@ def badge_credential(certificate: Certificate, person: Person, content: Content,
             # hashed; the personnel number stays out, as on the verify page.
             "identifier": [{
                 "type": "IdentityObject",
-                "identityHash": person.name,
+                "identityHash": holder,
                 "identityType": "name",
                 "hashed": False,
             }],

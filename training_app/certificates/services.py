@@ -1,18 +1,26 @@
-"""Issue and look up certificates; build what the PDF and the verify page show."""
+"""The certificate register: issuing, revoking and reissuing certificates, and finding them.
+
+A person gets one certificate by themselves, on completion. Once HQ revokes it, it stays
+revoked: nothing issues a new one automatically; only HQ can, with a reason (audited).
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..content.loader import Content
+from ..audit import record
 from ..extensions import db
+from ..i18n import contingent_label
 from ..models import Certificate, Completion, Person
-from ..models.audit import record
+from ..models.base import utcnow
 from . import codes, signing
 
 
 def active_certificate(person_id: int, module_id: str) -> Certificate | None:
+    """The person's valid certificate for the module, if any."""
     return db.session.scalar(
         select(Certificate).where(Certificate.person_id == person_id,
                                   Certificate.module_id == module_id,
@@ -20,47 +28,112 @@ def active_certificate(person_id: int, module_id: str) -> Certificate | None:
         .order_by(Certificate.id.desc()).limit(1))
 
 
-def certificate_payload(person: Person, completion: Completion, content: Content,
-                        language: str, code: str) -> dict:
-    contingent = person.contingent
+def latest_certificate(person_id: int, module_id: str) -> Certificate | None:
+    """The valid certificate, or else the last one issued (revoked)."""
+    return db.session.scalar(
+        select(Certificate).where(Certificate.person_id == person_id,
+                                  Certificate.module_id == module_id)
+        .order_by(Certificate.revoked_at.is_not(None), Certificate.id.desc()).limit(1))
+
+
+def certificate_payload(person: Person, completion: Completion, language: str,
+                        code: str) -> dict:
+    """What the signed token says: who, in what capacity, for what, when."""
     return {
         "code": code,
         "name": person.name,
         "category": person.category,
-        "contingent": (f"{contingent.country} {contingent.unit}" if contingent else None),
+        "contingent": contingent_label(person.contingent) or None,
         "mission": person.mission.name,
-        "module": content.module_id,
+        "module": completion.module_id,
         "content_version": completion.content_version,
         "language": language,
         "date": completion.completed_at.date().isoformat(),
     }
 
 
-def issue_certificate(person: Person, completion: Completion, content: Content, language: str,
-                      instance_path: str) -> Certificate:
-    """The person's valid certificate for the module, issuing one if there is none yet."""
-    existing = active_certificate(person.id, content.module_id)
-    if existing:
-        return existing
-    for _ in range(5):  # a code collision is astronomically rare; try another code
+def _issue(person: Person, completion: Completion, language: str, instance_path: str,
+           actor, action: str, **details) -> Certificate:
+    for _attempt in range(5):  # a code collision is astronomically rare; try another code
         code = codes.new_code()
-        token = signing.sign_token(
-            certificate_payload(person, completion, content, language, code), instance_path)
-        cert = Certificate(code=code, person_id=person.id, module_id=content.module_id,
+        token = signing.sign_token(certificate_payload(person, completion, language, code),
+                                   instance_path)
+        cert = Certificate(code=code, person_id=person.id, module_id=completion.module_id,
                            content_version=completion.content_version, language=language,
-                           token=token, issued_at=completion.completed_at)
+                           token=token, holder_name=person.name,
+                           issued_at=completion.completed_at if action == "certificate.issued"
+                           else utcnow())
         try:
             with db.session.begin_nested():
                 db.session.add(cert)
-            record(f"person:{person.id}", "certificate.issued", code,
-                   mission_id=person.mission_id)
-            db.session.commit()
-            return cert
         except IntegrityError:
-            existing = active_certificate(person.id, content.module_id)
-            if existing:
-                return existing
+            continue
+        cert.person = person
+        person.certificate_status = "valid"
+        record(actor, action, cert, mission_id=person.mission_id, **details)
+        db.session.commit()
+        return cert
     raise RuntimeError("could not allocate a certificate code")
+
+
+def issue_on_completion(person: Person, completion: Completion, language: str,
+                        instance_path: str, actor=None) -> Certificate:
+    """The certificate a completion earns: issued once. If the person already has one, valid
+    or revoked, that one is returned: a revoked certificate is never replaced here."""
+    existing = latest_certificate(person.id, completion.module_id)
+    if existing is not None:
+        return existing
+    try:
+        return _issue(person, completion, language, instance_path, actor or person,
+                      "certificate.issued")
+    except RuntimeError:
+        existing = latest_certificate(person.id, completion.module_id)
+        if existing is None:
+            raise
+        return existing
+
+
+def revoke_certificate(cert: Certificate, reason: str, actor) -> bool:
+    """Withdraw a certificate; False if it was already revoked. The reason is for HQ only."""
+    if cert.revoked_at is not None:
+        return False
+    cert.revoked_at = utcnow()
+    cert.revoked_reason = reason
+    cert.revoked_by = _actor_key(actor)
+    person = cert.person
+    if active_certificate(person.id, cert.module_id) is None:
+        person.certificate_status = "revoked"
+    record(actor, "certificate.revoked", cert, mission_id=person.mission_id, reason=reason)
+    db.session.commit()
+    return True
+
+
+def _actor_key(actor) -> str:
+    from ..audit import actor_of
+
+    return actor_of(actor)[0]
+
+
+class NotCompleted(Exception):
+    pass
+
+
+def reissue_certificate(cert: Certificate, reason: str, actor, instance_path: str
+                        ) -> Certificate:
+    """HQ issues a new certificate (new code and token, the person's name as it is now) in
+    place of this one, which is revoked if it still stands. Audited with the reason."""
+    completion = db.session.scalar(select(Completion).where(
+        Completion.person_id == cert.person_id, Completion.module_id == cert.module_id))
+    if completion is None:
+        raise NotCompleted(cert.code)
+    if cert.revoked_at is None:
+        cert.revoked_at = utcnow()
+        cert.revoked_reason = reason
+        cert.revoked_by = _actor_key(actor)
+        record(actor, "certificate.revoked", cert, mission_id=cert.person.mission_id,
+               reason=reason)
+    return _issue(cert.person, completion, cert.language, instance_path, actor,
+                  "certificate.reissued", replaces=cert.code, reason=reason)
 
 
 def find_certificate(raw_code: str) -> Certificate | None:
@@ -69,6 +142,32 @@ def find_certificate(raw_code: str) -> Certificate | None:
     if code is None:
         return None
     return db.session.scalar(select(Certificate).where(Certificate.code == code))
+
+
+@dataclass(frozen=True)
+class SignedDetails:
+    """What a certificate was signed with: the name, category and contingent at the time."""
+
+    name: str
+    category: str | None
+    contingent: str | None
+    mission: str
+    date: str
+
+
+def signed_details(cert: Certificate) -> SignedDetails:
+    payload = signing.token_payload(cert.token)
+    return SignedDetails(
+        name=cert.holder_name or payload.get("name") or cert.person.name,
+        category=payload.get("category") or cert.person.category,
+        contingent=payload.get("contingent"),
+        mission=payload.get("mission") or cert.person.mission.name,
+        date=payload.get("date") or cert.issued_at.date().isoformat())
+
+
+def name_changed_since(cert: Certificate) -> bool:
+    """The person's record now names them differently from the certificate."""
+    return signed_details(cert).name != cert.person.name
 
 
 def published_keys(instance_path: str) -> dict:

@@ -1,7 +1,8 @@
 """HQ forms."""
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..i18n import _l
@@ -37,6 +38,25 @@ class ContingentForm(FlaskForm):
     unit = StringField(_l("Unit designation"), validators=[DataRequired(), Length(max=120)])
 
 
-class RevokeForm(FlaskForm):
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(min=5, max=500)],
-                           render_kw={"rows": 3})
+class AuditFilterForm(FlaskForm):
+    """By GET: it only narrows what is shown."""
+
+    class Meta:
+        csrf = False
+
+    person = StringField(_l("Person (name or personnel number)"), validators=[Length(max=100)])
+    certificate = StringField(_l("Certificate code"), validators=[Length(max=20)])
+    cohort = SelectField(_l("Cohort"), coerce=int, validators=[Optional()], validate_choice=True)
+
+
+class BundleForm(FlaskForm):
+    file = FileField(_l("Bundle file (.sgtm1sync)"), validators=[FileRequired()])
+
+
+class ExportForm(FlaskForm):
+    """By GET: it writes nothing but the audit line, so it carries no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    since = DateField(_l("Changes since (leave empty for everything)"), validators=[Optional()])

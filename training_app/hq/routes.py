@@ -1,58 +1,48 @@
-"""HQ views: thin wrappers over hq.services, every one scoped to the user's mission(s)."""
+"""Mission HQ's views: completion by contingent and category, the people behind each number,
+mission settings, contingents, staff accounts and the audit log. Certificates, camp servers
+and downloads for other systems have their own modules on the same blueprint."""
 
 from __future__ import annotations
 
-from babel import Locale
-from flask import (
-    abort,
-    current_app,
-    flash,
-    g,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
-from ..auth.services import clean_text
+from .. import audit
+from ..access import (
+    hq_staff,
+    mission_or_404,
+    staff_of_mission_or_404,
+    visible_missions,
+)
+from ..auth import services as accounts
 from ..categories import BY_ID as CATEGORY_BY_ID
-from ..categories import CATEGORIES, GROUP_LABELS
+from ..categories import GROUP_LABELS
 from ..certificates import codes
 from ..content import get_content
 from ..core import language_blueprint
 from ..exports import table_download
 from ..extensions import db
-from ..i18n import _, language_names
-from ..models import AuditEvent, Certificate, Cohort, Contingent, Person
-from ..scope import mission_or_404, staff_required, visible_missions
+from ..forms import StaffAccountForm
+from ..i18n import _, contingent_label, countries, language_names
+from ..models import Cohort, Person, User
 from . import services
-from .forms import ContingentForm, MatrixFilterForm, MissionSettingsForm, RevokeForm
+from .forms import AuditFilterForm, ContingentForm, MatrixFilterForm, MissionSettingsForm
 
 bp = language_blueprint("hq", __name__)
-HQ_ROLES = ("hq", "admin")
 
 
-def countries(lang: str) -> list[tuple[str, str]]:
-    names = Locale.parse(lang).territories
-    return sorted(((code, name) for code, name in names.items()
-                   if len(code) == 2 and code.isalpha() and code not in {"ZZ", "EU", "EZ", "UN",
-                                                                            "QO", "XA", "XB"}),
-                  key=lambda item: item[1])
-
-
-def country_name(code: str) -> str:
-    return Locale.parse(g.lang).territories.get(code, code)
+def _cohort_choices(mission_id: int, everything: str) -> list[tuple[int, str]]:
+    cohorts = db.session.scalars(select(Cohort).where(Cohort.mission_id == mission_id)
+                                 .order_by(Cohort.session_date.desc())).all()
+    return [(0, everything)] + [(c.id, f"{c.name} ({c.session_date.isoformat()})")
+                                for c in cohorts]
 
 
 def _filters(mission_id: int) -> tuple[MatrixFilterForm, services.MatrixFilters]:
     form = MatrixFilterForm(request.args)
-    cohorts = db.session.scalars(select(Cohort).where(Cohort.mission_id == mission_id)
-                                 .order_by(Cohort.session_date.desc())).all()
-    form.cohort.choices = [(0, _("All cohorts"))] + [
-        (c.id, f"{c.name} ({c.session_date.isoformat()})") for c in cohorts]
+    form.cohort.choices = _cohort_choices(mission_id, _("All cohorts"))
     form.language.choices = [("", _("All languages"))] + language_names()
     form.group.choices = [("", _("All groups"))] + [(k, str(v)) for k, v in GROUP_LABELS.items()]
     if request.args and not form.validate():
@@ -64,96 +54,97 @@ def _filters(mission_id: int) -> tuple[MatrixFilterForm, services.MatrixFilters]
 
 
 @bp.route("/hq/")
-@staff_required(*HQ_ROLES)
+@hq_staff
 def index():
     """An HQ user goes to their mission; an admin chooses among all missions."""
-    missions = visible_missions(current_user)
+    missions = visible_missions()
     if len(missions) == 1:
         return redirect(url_for("hq.matrix", mission_id=missions[0].id))
     return render_template("hq/missions.html", missions=missions)
 
 
 @bp.route("/hq/missions/<int:mission_id>/")
-@staff_required(*HQ_ROLES)
+@hq_staff
 def matrix(mission_id: int):
-    """Completion by contingent and personnel category. 404 for a mission not yours."""
-    mission = mission_or_404(current_user, mission_id)
+    """Certified, revoked and enrolled by contingent and personnel category. 404 for a
+    mission not yours."""
+    mission = mission_or_404(mission_id)
     form, filters = _filters(mission.id)
     table = services.completion_matrix(mission.id, filters)
     trend = services.trend_svg_bars(services.completion_trend(mission.id, filters))
     return render_template("hq/matrix.html", mission=mission, form=form, matrix=table,
-                           trend=trend, categories=CATEGORY_BY_ID, country_name=country_name,
+                           trend=trend, categories=CATEGORY_BY_ID,
+                           contingent_name=lambda c: contingent_label(c, g.lang),
                            query=request.args.to_dict())
 
 
 def _matrix_rows(table: services.Matrix):
+    def cells(row):
+        return [value for c in table.categories
+                for value in (row[c].completed, row[c].revoked, row[c].enrolled)]
+
     for contingent, row, total in table.rows:
-        label = (f"{country_name(contingent.country)} — {contingent.unit}" if contingent
-                 else _("No contingent"))
-        cells = []
-        for category in table.categories:
-            cells += [row[category].completed, row[category].enrolled]
-        yield [label, *cells, total.completed, total.enrolled]
-    cells = []
-    for category in table.categories:
-        cells += [table.column_totals[category].completed,
-                  table.column_totals[category].enrolled]
-    yield [_("Total"), *cells, table.total.completed, table.total.enrolled]
+        label = contingent_label(contingent, g.lang) if contingent else _("No contingent")
+        yield [label, *cells(row), total.completed, total.revoked, total.enrolled]
+    yield [_("Total"), *cells(table.column_totals), table.total.completed,
+           table.total.revoked, table.total.enrolled]
 
 
 @bp.route("/hq/missions/<int:mission_id>/matrix.<fmt>")
-@staff_required(*HQ_ROLES)
+@hq_staff
 def matrix_export(mission_id: int, fmt: str):
-    """The matrix as CSV or XLSX (completed and enrolled per cell). 404 for other formats."""
+    """The matrix as CSV or XLSX (certified, revoked and enrolled per cell). 404 for other
+    formats."""
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    mission = mission_or_404(current_user, mission_id)
+    mission = mission_or_404(mission_id)
     _form, filters = _filters(mission.id)
     table = services.completion_matrix(mission.id, filters)
     header = [_("Contingent")]
-    completed, enrolled = _("completed"), _("enrolled")
+    kinds = (_("certified"), _("revoked"), _("enrolled"))
     for category in table.categories:
         label = str(CATEGORY_BY_ID[category].label)
-        header += [f"{label}: {completed}", f"{label}: {enrolled}"]
-    header += [_("Total completed"), _("Total enrolled")]
+        header += [f"{label}: {kind}" for kind in kinds]
+    header += [_("Total certified"), _("Total revoked"), _("Total enrolled")]
     return table_download(fmt, f"sgtm1-completion-{mission.code}", _("Completion"), header,
                           list(_matrix_rows(table)))
 
 
 @bp.route("/hq/missions/<int:mission_id>/people")
-@staff_required(*HQ_ROLES)
+@hq_staff
 def people(mission_id: int):
     """The people behind a cell of the matrix (same filters). 404 for a mission not yours."""
-    mission = mission_or_404(current_user, mission_id)
+    from ..access import contingent_of_mission_or_404
+
+    mission = mission_or_404(mission_id)
     form, filters = _filters(mission.id)
     contingent_id = request.args.get("contingent", type=int)
     category = request.args.get("category") or None
     if category and category not in CATEGORY_BY_ID:
         abort(404)
-    contingent = None
-    if contingent_id:
-        contingent = db.session.get(Contingent, contingent_id)
-        if contingent is None or contingent.mission_id != mission.id:
-            abort(404)
-    rows = services.people_behind(mission.id, filters, contingent_id, category)
+    contingent = contingent_of_mission_or_404(mission, contingent_id) if contingent_id \
+        else None
+    rows = services.people_behind(mission.id, filters, contingent_id, category,
+                                  get_content().module_id)
     return render_template("hq/people.html", mission=mission, rows=rows, contingent=contingent,
                            contingent_id=contingent_id, category=CATEGORY_BY_ID.get(category),
-                           categories=CATEGORY_BY_ID, country_name=country_name,
+                           categories=CATEGORY_BY_ID,
+                           contingent_name=lambda c: contingent_label(c, g.lang),
                            display_code=codes.display,
                            query={k: v for k, v in request.args.items()
                                   if k not in ("contingent", "category")})
 
 
 @bp.route("/hq/missions/<int:mission_id>/settings", methods=["GET", "POST"])
-@staff_required(*HQ_ROLES)
+@hq_staff
 def settings(mission_id: int):
     """Mission name, Focal Point and Alternate, Off-Limits directive (audited)."""
-    mission = mission_or_404(current_user, mission_id)
+    mission = mission_or_404(mission_id)
     form = MissionSettingsForm(obj=mission)
     if form.validate_on_submit():
         changed = services.update_mission_settings(
-            mission, f"user:{current_user.id}",
-            **{name: clean_text(getattr(form, name).data) for name in (
+            mission, current_user,
+            **{name: accounts.clean_text(getattr(form, name).data) for name in (
                 "name", "focal_point_name", "focal_point_contact", "alternate_name",
                 "alternate_contact", "offlimits_directive")})
         flash(_("Settings saved.") if changed else _("Nothing changed."), "success")
@@ -162,121 +153,108 @@ def settings(mission_id: int):
 
 
 @bp.route("/hq/missions/<int:mission_id>/contingents", methods=["GET", "POST"])
-@staff_required(*HQ_ROLES)
+@hq_staff
 def contingents(mission_id: int):
     """The mission's contingents by country and unit; add one (audited)."""
-    mission = mission_or_404(current_user, mission_id)
+    mission = mission_or_404(mission_id)
     form = ContingentForm()
-    form.country.choices = countries(g.lang)
+    form.country.choices = list(countries(g.lang))
     if form.validate_on_submit():
-        added = services.add_contingent(mission, form.country.data, clean_text(form.unit.data),
-                                        f"user:{current_user.id}")
+        added = services.add_contingent(mission, form.country.data,
+                                        accounts.clean_text(form.unit.data), current_user)
         if added is None:
             form.unit.errors.append(_("This mission already has that contingent."))
         else:
             flash(_("Contingent added."), "success")
             return redirect(url_for("hq.contingents", mission_id=mission.id))
     counts = dict(db.session.execute(
-        select(Person.contingent_id, db.func.count(Person.id))
+        select(Person.contingent_id, func.count(Person.id))
         .where(Person.mission_id == mission.id).group_by(Person.contingent_id)).all())
     return render_template("hq/contingents.html", mission=mission, form=form,
-                           counts=counts, country_name=country_name)
-
-
-def _certificate_of_mission(mission, code: str) -> Certificate:
-    normal = codes.normalise(code)
-    cert = db.session.scalar(select(Certificate).join(Person).where(
-        Certificate.code == normal, Person.mission_id == mission.id)) if normal else None
-    if cert is None:
-        abort(404)
-    return cert
-
-
-@bp.route("/hq/missions/<int:mission_id>/certificates")
-@staff_required(*HQ_ROLES)
-def certificates(mission_id: int):
-    """Find certificates by code, name or personnel number."""
-    mission = mission_or_404(current_user, mission_id)
-    q = (request.args.get("q") or "")[:100]
-    found = services.find_certificates(mission.id, q)
-    return render_template("hq/certificates.html", mission=mission, q=q, found=found,
-                           display_code=codes.display, categories=CATEGORY_BY_ID)
-
-
-@bp.route("/hq/missions/<int:mission_id>/certificates/<code>", methods=["GET", "POST"])
-@staff_required(*HQ_ROLES)
-def certificate(mission_id: int, code: str):
-    """One certificate: revoke it with a reason (POST). 404 if not of this mission."""
-    mission = mission_or_404(current_user, mission_id)
-    cert = _certificate_of_mission(mission, code)
-    form = RevokeForm()
-    if form.validate_on_submit():
-        if services.revoke_certificate(cert, clean_text(form.reason.data),
-                                       f"user:{current_user.id}"):
-            flash(_("The certificate is revoked."), "success")
-        return redirect(url_for("hq.certificate", mission_id=mission.id, code=cert.code))
-    history = db.session.scalars(select(AuditEvent).where(AuditEvent.target == cert.code)
-                                 .order_by(AuditEvent.at)).all()
-    return render_template("hq/certificate.html", mission=mission, cert=cert, form=form,
-                           reissue_form=FlaskForm(), display_code=codes.display,
-                           history=history, categories=CATEGORY_BY_ID)
-
-
-@bp.route("/hq/missions/<int:mission_id>/certificates/<code>/reissue", methods=["POST"])
-@staff_required(*HQ_ROLES)
-def reissue(mission_id: int, code: str):
-    """Replace a certificate with a new code and token (the old one is revoked)."""
-    mission = mission_or_404(current_user, mission_id)
-    cert = _certificate_of_mission(mission, code)
-    if not FlaskForm().validate_on_submit():
-        abort(400)
-    new = services.reissue_certificate(cert, f"user:{current_user.id}",
-                                       current_app.instance_path, get_content())
-    flash(_("A new certificate was issued: %(code)s", code=codes.display(new.code)), "success")
-    return redirect(url_for("hq.certificate", mission_id=mission.id, code=new.code))
-
-
-@bp.route("/hq/missions/<int:mission_id>/audit")
-@staff_required(*HQ_ROLES)
-def audit(mission_id: int):
-    """Who changed what in this mission, newest first."""
-    mission = mission_or_404(current_user, mission_id)
-    events = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.mission_id == mission.id)
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(500)).all()
-    return render_template("hq/audit.html", mission=mission, events=events)
-
-
-@bp.app_template_global()
-def hq_categories():
-    return CATEGORIES
+                           counts=counts, contingent_name=lambda c: contingent_label(c, g.lang))
 
 
 @bp.route("/hq/missions/<int:mission_id>/staff", methods=["GET", "POST"])
-@staff_required(*HQ_ROLES)
+@hq_staff
 def staff(mission_id: int):
-    """Trainer accounts of the mission; HQ and admins create them (audited)."""
-    from ..models import User
-    from ..models.audit import record
-    from ..train.forms import TrainerAccountForm
-
-    mission = mission_or_404(current_user, mission_id)
-    form = TrainerAccountForm()
+    """Trainer accounts of the mission; HQ and admins create, reset and deactivate them
+    (audited)."""
+    mission = mission_or_404(mission_id)
+    form = StaffAccountForm()
+    status = 200
     if form.validate_on_submit():
-        username = clean_text(form.username.data).lower()
-        if db.session.scalar(select(User.id).where(User.username == username)):
-            form.username.errors.append(_("This username is taken."))
+        try:
+            accounts.create_staff(form.username.data, form.name.data, "trainer", mission,
+                                  form.password.data, current_user)
+        except accounts.AccountError as exc:
+            form.username.errors.append(accounts.explain(exc))
+            status = 422
         else:
-            user = User(username=username, name=clean_text(form.name.data), role="trainer",
-                        mission_id=mission.id)
-            user.set_password(form.password.data)
-            db.session.add(user)
-            db.session.flush()
-            record(f"user:{current_user.id}", "trainer.created", f"user:{user.id}",
-                   mission_id=mission.id, username=username)
-            db.session.commit()
             flash(_("Trainer account created."), "success")
             return redirect(url_for("hq.staff", mission_id=mission.id))
-    accounts = db.session.scalars(select(User).where(User.mission_id == mission.id)
-                                  .order_by(User.role, User.name)).all()
-    return render_template("hq/staff.html", mission=mission, form=form, accounts=accounts)
+    accounts_list = db.session.scalars(select(User).where(User.mission_id == mission.id)
+                                       .order_by(User.role, User.name)).all()
+    return render_template("hq/staff.html", mission=mission, form=form, accounts=accounts_list,
+                           action_form=FlaskForm(), code=None), status
+
+
+@bp.route("/hq/missions/<int:mission_id>/staff/<int:user_id>/<action>", methods=["POST"])
+@hq_staff
+def staff_action(mission_id: int, user_id: int, action: str):
+    """Issue a password reset code for a trainer (shown once), or deactivate the account.
+    403 for an account this user may not manage, 404 for another mission's."""
+    mission = mission_or_404(mission_id)
+    user = staff_of_mission_or_404(mission, user_id)
+    if action not in ("reset", "deactivate") or not FlaskForm().validate_on_submit():
+        abort(400)
+    code = None
+    if action == "reset":
+        code = accounts.issue_password_reset(user, current_app.secret_key, current_user)
+    else:
+        accounts.deactivate_staff(user, current_user)
+        flash(_("%(name)s can no longer sign in.", name=user.name), "success")
+        return redirect(url_for("hq.staff", mission_id=mission.id))
+    accounts_list = db.session.scalars(select(User).where(User.mission_id == mission.id)
+                                       .order_by(User.role, User.name)).all()
+    return render_template("hq/staff.html", mission=mission, form=StaffAccountForm(formdata=None),
+                           accounts=accounts_list, action_form=FlaskForm(), code=code,
+                           code_for=user)
+
+
+@bp.route("/hq/missions/<int:mission_id>/audit")
+@hq_staff
+def audit_log(mission_id: int):
+    """Who changed what in this mission, newest first; by person, certificate or cohort;
+    as CSV with ?format=csv."""
+    mission = mission_or_404(mission_id)
+    form = AuditFilterForm(request.args)
+    form.cohort.choices = _cohort_choices(mission.id, _("All cohorts"))
+    filters = audit.AuditFilter()
+    if request.args and form.validate():
+        person_ids = None
+        if request.args.get("person_id", type=int):
+            person_ids = (request.args.get("person_id", type=int),)
+        elif form.person.data:
+            like = f"%{form.person.data.strip().lower()}%"
+            person_ids = tuple(db.session.scalars(select(Person.id).where(
+                Person.mission_id == mission.id,
+                or_(func.lower(Person.name).like(like),
+                    func.lower(Person.personnel_number).like(like))).limit(200)))
+        certificate = None
+        if form.certificate.data:
+            certificate = codes.normalise(form.certificate.data) or "-"
+        filters = audit.AuditFilter(person_ids=person_ids, certificate=certificate,
+                                    cohort_id=form.cohort.data or None)
+    events = audit.events_of_mission(mission.id, filters,
+                                     limit=10_000 if request.args.get("format") == "csv"
+                                     else 500)
+    rows = audit.rows(events, g.lang)
+    if request.args.get("format") == "csv":
+        return table_download("csv", f"audit-{mission.code}", _("Audit log"),
+                              [_("When"), _("Who"), _("What"), _("Concerning"), _("Details")],
+                              [[r.when, r.who, r.what, r.concerning, r.details] for r in rows])
+    return render_template("hq/audit.html", mission=mission, rows=rows, form=form,
+                           query=request.args.to_dict())
+
+
+from . import camp_routes, certificate_routes, package_routes  # noqa: E402,F401

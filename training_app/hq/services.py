@@ -1,4 +1,5 @@
-"""HQ rules as plain functions: the completion matrix, its people, the trend, certificates."""
+"""HQ rules as plain functions: the completion matrix, its people, the trend, mission
+settings, contingents, finding certificates."""
 
 from __future__ import annotations
 
@@ -6,15 +7,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 
+from ..audit import record
 from ..categories import CATEGORIES
+from ..certificates import codes
 from ..extensions import db
-from ..models import Certificate, Completion, Contingent, Enrolment, Mission, Person
-from ..models.audit import record
+from ..models import Certificate, Contingent, Enrolment, Mission, Person
 from ..models.base import utcnow
-
-MODULE_ID = "sgtm1"
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,12 @@ class MatrixFilters:
 
 @dataclass
 class Cell:
+    """People of a cell: certified (completed, certificate valid), revoked (completed, but
+    their certificate was revoked and not replaced), and all enrolled."""
+
     completed: int = 0
     enrolled: int = 0
+    revoked: int = 0
 
     @property
     def percent(self) -> int | None:
@@ -49,6 +53,7 @@ class Cell:
     def add(self, other: Cell) -> None:
         self.completed += other.completed
         self.enrolled += other.enrolled
+        self.revoked += other.revoked
 
 
 @dataclass
@@ -87,15 +92,20 @@ def completion_matrix(mission_id: int, filters: MatrixFilters) -> Matrix:
     Enrolled: people of the mission (registered before the end of the period, if one is set)
     matching the filters. Completed: those of them who completed within the period.
     """
+    in_period = _completed_in_period(filters)
+    revoked = Person.certificate_status == "revoked"
+    standing = or_(Person.certificate_status.is_(None), Person.certificate_status != "revoked")
     counts = db.session.execute(
         select(Person.contingent_id, Person.category, func.count(),
-               func.count(case((_completed_in_period(filters), 1))))
+               func.count(case((and_(in_period, standing), 1))),
+               func.count(case((and_(in_period, revoked), 1))))
         .where(*_people_filter(mission_id, filters))
         .group_by(Person.contingent_id, Person.category)
     ).all()
     cells: dict[int | None, dict[str, Cell]] = defaultdict(dict)
-    for contingent_id, category, enrolled, completed in counts:
-        cells[contingent_id][category] = Cell(completed=completed, enrolled=enrolled)
+    for contingent_id, category, enrolled, completed, withdrawn in counts:
+        cells[contingent_id][category] = Cell(completed=completed, enrolled=enrolled,
+                                              revoked=withdrawn)
 
     contingents = list(db.session.scalars(
         select(Contingent).where(Contingent.mission_id == mission_id)
@@ -121,11 +131,12 @@ def completion_matrix(mission_id: int, filters: MatrixFilters) -> Matrix:
 class PersonRow:
     person: Person
     completed_at: datetime | None
-    certificate_code: str | None
+    certificate_code: str | None  # the valid certificate, else the revoked one
+    revoked: bool
 
 
 def people_behind(mission_id: int, filters: MatrixFilters, contingent_id: int | None,
-                  category: str | None, limit: int = 1000) -> list[PersonRow]:
+                  category: str | None, module_id: str, limit: int = 1000) -> list[PersonRow]:
     """The people counted in one cell (or a row, a column, the whole table)."""
     conditions = _people_filter(mission_id, filters)
     if contingent_id == 0:
@@ -135,16 +146,21 @@ def people_behind(mission_id: int, filters: MatrixFilters, contingent_id: int | 
     if category:
         conditions.append(Person.category == category)
     done = case((_completed_in_period(filters), Person.completed_at))
-    rows = db.session.execute(
-        select(Person, done, Certificate.code)
-        .outerjoin(Certificate, and_(Certificate.person_id == Person.id,
-                                     Certificate.module_id == MODULE_ID,
-                                     Certificate.revoked_at.is_(None)))
-        .where(*conditions)
-        .order_by(Person.name, Person.id)
-        .limit(limit)
+    people = db.session.execute(
+        select(Person, done).where(*conditions).order_by(Person.name, Person.id).limit(limit)
     ).all()
-    return [PersonRow(p, done, code) for p, done, code in rows]
+    latest: dict[int, str] = {}
+    ids = [p.id for p, _done in people]
+    for i in range(0, len(ids), 900):
+        # valid certificates last, so they win over revoked ones of the same person
+        for person_id, code in db.session.execute(
+                select(Certificate.person_id, Certificate.code)
+                .where(Certificate.person_id.in_(ids[i:i + 900]),
+                       Certificate.module_id == module_id)
+                .order_by(Certificate.revoked_at.is_(None), Certificate.id)):
+            latest[person_id] = code
+    return [PersonRow(p, done, latest.get(p.id), p.certificate_status == "revoked")
+            for p, done in people]
 
 
 def completion_trend(mission_id: int, filters: MatrixFilters, weeks: int = 12
@@ -189,7 +205,7 @@ def trend_svg_bars(points: list[tuple[date, int]], width: int = 640, height: int
     return {"width": width, "height": height, "bars": bars, "top": top}
 
 
-def update_mission_settings(mission: Mission, actor: str, **values: str) -> list[str]:
+def update_mission_settings(mission: Mission, actor, **values: str) -> list[str]:
     """Change mission settings; returns the names of the fields that changed (audited)."""
     changed = []
     for name, value in values.items():
@@ -197,13 +213,12 @@ def update_mission_settings(mission: Mission, actor: str, **values: str) -> list
             changed.append(name)
             setattr(mission, name, value)
     if changed:
-        record(actor, "mission.settings", f"mission:{mission.id}", mission_id=mission.id,
-               fields=changed)
+        record(actor, "mission.settings", mission, mission_id=mission.id, fields=changed)
     db.session.commit()
     return changed
 
 
-def add_contingent(mission: Mission, country: str, unit: str, actor: str) -> Contingent | None:
+def add_contingent(mission: Mission, country: str, unit: str, actor) -> Contingent | None:
     """A new contingent; None if the mission already has that country and unit."""
     exists = db.session.scalar(select(Contingent.id).where(
         Contingent.mission_id == mission.id, Contingent.country == country,
@@ -213,16 +228,15 @@ def add_contingent(mission: Mission, country: str, unit: str, actor: str) -> Con
     contingent = Contingent(mission_id=mission.id, country=country, unit=unit)
     db.session.add(contingent)
     db.session.flush()
-    record(actor, "contingent.added", f"contingent:{contingent.id}", mission_id=mission.id,
-           country=country, unit=unit)
+    record(actor, "contingent.added", contingent, mission_id=mission.id, country=country,
+           unit=unit)
     db.session.commit()
     return contingent
 
 
 def find_certificates(mission_id: int, query: str, limit: int = 50) -> list[Certificate]:
-    """Certificates of the mission by code, name or personnel number."""
-    from ..certificates import codes
-
+    """Certificates of the mission by code, name (as signed, or as the record has it now) or
+    personnel number."""
     q = query.strip()
     if not q:
         return []
@@ -233,34 +247,6 @@ def find_certificates(mission_id: int, query: str, limit: int = 50) -> list[Cert
     else:
         like = f"%{q.lower()}%"
         stmt = stmt.where(func.lower(Person.name).like(like)
+                          | func.lower(Certificate.holder_name).like(like)
                           | func.lower(Person.personnel_number).like(like))
     return list(db.session.scalars(stmt.order_by(Certificate.issued_at.desc()).limit(limit)))
-
-
-def revoke_certificate(cert: Certificate, reason: str, actor: str) -> bool:
-    """Withdraw a certificate; False if it was already revoked."""
-    if cert.revoked_at is not None:
-        return False
-    cert.revoked_at = utcnow()
-    cert.revoked_reason = reason
-    cert.revoked_by = actor
-    record(actor, "certificate.revoked", cert.code, mission_id=cert.person.mission_id,
-           reason=reason)
-    db.session.commit()
-    return True
-
-
-def reissue_certificate(cert: Certificate, actor: str, instance_path: str, content
-                        ) -> Certificate:
-    """Revoke (if still valid) and issue a new certificate with a new code and token."""
-    from ..certificates.services import issue_certificate
-
-    if cert.revoked_at is None:
-        revoke_certificate(cert, "reissued", actor)
-    completion = db.session.scalar(select(Completion).where(
-        Completion.person_id == cert.person_id, Completion.module_id == cert.module_id))
-    new = issue_certificate(cert.person, completion, content, cert.language, instance_path)
-    record(actor, "certificate.reissued", new.code, mission_id=cert.person.mission_id,
-           replaces=cert.code)
-    db.session.commit()
-    return new

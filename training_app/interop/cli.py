@@ -26,8 +26,9 @@ def scorm_export(language: str, mission_code: str, output: Path) -> None:
     """Write the package of one language, or of all six, for a mission."""
     from ..content import get_content
     from ..extensions import db
+    from ..learn.services import pass_mark
     from ..models import Mission
-    from .scorm import build_package, configured_pass_mark, package_filename
+    from .scorm import build_package, package_filename
 
     mission = db.session.scalar(select(Mission).where(Mission.code == mission_code))
     if mission is None:
@@ -40,9 +41,9 @@ def scorm_export(language: str, mission_code: str, output: Path) -> None:
     into_directory = language == "all" or output.is_dir() or str(output).endswith(("/", "\\"))
     if into_directory and output.exists() and not output.is_dir():
         raise click.BadParameter(f"{output} is a file; give a directory", param_hint="-o")
-    pass_mark = configured_pass_mark(content)
+    mark = pass_mark(content)
     for code in wanted:
         target = output / package_filename(mission, code) if into_directory else output
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(build_package(content, mission, code, pass_mark))
+        target.write_bytes(build_package(content, mission, code, mark))
         click.echo(f"{target} ({target.stat().st_size} bytes)")

@@ -11,14 +11,13 @@ from types import SimpleNamespace
 from xml.etree import ElementTree as ET
 
 from flask import current_app
-from flask_babel import force_locale
 from markupsafe import Markup
 
 from ..categories import consequence_order
 from ..content.loader import Content
-from ..i18n import _, ngettext, text_direction
-from ..learn.presentation import mission_facts, statement_text
-from ..learn.services import FOCAL_POINT_STATEMENT
+from ..facts import mission_facts
+from ..i18n import _, in_language, ngettext, text_direction
+from ..learn.services import FOCAL_POINT_STATEMENT, statement_view
 
 IMSCP = "http://www.imsproject.org/xsd/imscp_rootv1p1p2"
 ADLCP = "http://www.adlnet.org/xsd/adlcp_rootv1p2"
@@ -40,11 +39,6 @@ ALTERNATE_STATEMENT = f"{FOCAL_POINT_STATEMENT}-alternate"
 ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 
 
-def configured_pass_mark(content: Content) -> float:
-    """The pass mark the app grades with: TRAINING_QUIZ_PASS_MARK, else the quiz bank's."""
-    return current_app.config.get("QUIZ_PASS_MARK") or content.quiz.pass_mark
-
-
 def package_filename(mission, lang: str) -> str:
     return f"sgtm1-scorm12-{_slug(mission.code)}-{lang}.zip"
 
@@ -61,7 +55,7 @@ def build_package(content: Content, mission, lang: str, pass_mark: float) -> byt
     """
     if lang not in content.languages:
         raise ValueError(f"no such language: {lang}")
-    with force_locale(lang):
+    with in_language(lang):
         page = _render_page(content, mission, lang, pass_mark)
         title = content.text(lang, "module", "title")["text"]
         manifest = build_manifest(content, mission, lang, title, pass_mark)
@@ -135,8 +129,8 @@ def _quiz_data(content: Content, mission, lang: str, pass_mark: float) -> dict:
         for statement_id, named in versions:
             facts = {"answer": statement_id == FOCAL_POINT_STATEMENT, "named": named,
                      "focal_point": mission.focal_point_name, "mission": mission.name}
-            lookup = statement_text(content, SimpleNamespace(
-                mission_statements={FOCAL_POINT_STATEMENT: facts}))
+            lookup = statement_view(content, SimpleNamespace(
+                mission_statements={FOCAL_POINT_STATEMENT: facts}), lang)
             text = lookup(FOCAL_POINT_STATEMENT)
             own.append({"id": statement_id, "topic": "", "text": text["statement"],
                         "explanation": text["explanation"], "answer": text["answer"],
@@ -172,7 +166,7 @@ def _quiz_data(content: Content, mission, lang: str, pass_mark: float) -> dict:
 
 
 def _render_page(content: Content, mission, lang: str, pass_mark: float) -> str:
-    facts = mission_facts(mission)
+    facts = mission_facts(mission, lang)
     slides = [(slide, content.text(lang, "slides", slide.id)) for slide in content.slides]
     cases = []
     for case in content.case_studies:

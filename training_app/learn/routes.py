@@ -1,42 +1,43 @@
-"""The peacekeeper's pages: home, module overview, slides, case studies, quiz, certificate."""
+"""The peacekeeper's pages: home, module overview, slides, case studies, quiz, certificate,
+pocket card, joining a classroom session. The offline endpoints are in offline_views."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from flask import (
-    abort,
-    current_app,
-    flash,
-    g,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import select
 
-from ..auth.services import clean_text, learner_required
+from ..access import learners, public
 from ..categories import BY_ID as CATEGORIES_BY_ID
-from ..categories import CATEGORIES, consequence_order
+from ..categories import consequence_order
 from ..certificates import services as certificates
 from ..certificates.codes import display as display_code
 from ..content import get_content
 from ..core import language_blueprint
-from ..exports import attachment
+from ..downloads import badge_download, certificate_pdf_download, pocket_card_download
 from ..extensions import db
+from ..facts import mission_facts
 from ..i18n import _
 from ..models import QuizAttempt
+from ..train import services as cohorts
 from . import services
-from .forms import CaseStudyAnswerForm, QuizForm
-from .presentation import certificate_pdf, mission_facts, statement_text
+from .forms import CaseStudyAnswerForm, JoinForm, QuizForm
 
 bp = language_blueprint("learn", __name__)
 
 
+def _mission():
+    if current_user.is_authenticated and getattr(current_user, "mission", None):
+        return current_user.mission
+    return None
+
+
 @bp.route("/")
+@public
 def home():
     """Progress for a signed-in peacekeeper; a welcome page for everyone else."""
     content = get_content()
@@ -44,7 +45,7 @@ def home():
     if current_user.is_authenticated and current_user.is_learner:
         progress = services.progress_of(current_user.id, content)
         next_slide = next((s for s in content.slides if s.id not in progress.slides_seen), None)
-        certificate = certificates.active_certificate(current_user.id, content.module_id)
+        certificate = certificates.latest_certificate(current_user.id, content.module_id)
         return render_template("learn/home.html", content=content, module=module,
                                progress=progress, next_slide=next_slide,
                                certificate=certificate)
@@ -56,35 +57,48 @@ def home():
 
 
 @bp.route("/module")
+@public
 def overview():
     """The module's aim, audiences, learning outcome, assessment criteria, syllabus and plan."""
     content = get_content()
     return render_template("learn/overview.html", content=content,
                            module=content.module_texts(g.lang),
-                           facts=mission_facts(_mission()))
+                           facts=mission_facts(_mission(), g.lang))
 
 
-def _mission():
-    if current_user.is_authenticated and getattr(current_user, "mission", None):
-        return current_user.mission
-    return None
+def opened_by_a_person() -> bool:
+    """A page a person opened, not one fetched for later: the service worker's keeping
+    (X-Offline-Keep), a browser's link prefetch or prerender (Sec-Purpose / Purpose), or any
+    fetch that is not a navigation (Sec-Fetch-Mode, where the browser sends it)."""
+    headers = request.headers
+    if headers.get("X-Offline-Keep"):
+        return False
+    purpose = " ".join(headers.get(h, "") for h in ("Sec-Purpose", "Purpose", "X-Purpose",
+                                                     "X-Moz")).lower()
+    if "prefetch" in purpose or "prerender" in purpose or "preview" in purpose:
+        return False
+    mode = headers.get("Sec-Fetch-Mode")
+    return not mode or mode == "navigate"
 
 
 @bp.route("/slides/<int:number>")
+@public
 def slide(number: int):
     """One slide with talking points and facilitator's notes; 404 for a number out of range.
 
-    A signed-in peacekeeper's first view of each slide is recorded.
+    A signed-in peacekeeper's first view of each slide is recorded, when they open it
+    themselves (see opened_by_a_person); a slide read offline is recorded when the device's
+    queue arrives.
     """
     content = get_content()
     item = content.slide_by_number(number)
     if item is None:
         abort(404)
     learner = current_user.is_authenticated and current_user.is_learner
-    if learner:
+    if learner and opened_by_a_person():
         services.record_slide_view(current_user.id, item.id)
     own_category = current_user.category if learner else None
-    facts = mission_facts(_mission())
+    facts = mission_facts(_mission(), g.lang)
     body = _slide_body(content.fingerprint, g.lang, number, learner, own_category,
                        tuple(sorted(facts.items())))
     return render_template("learn/slide.html", body=body,
@@ -108,7 +122,7 @@ def _slide_body(fingerprint: str, lang: str, number: int, learner: bool,
 
 
 @bp.route("/case-studies")
-@learner_required
+@learners
 def case_studies():
     """The list of case studies with what the learner has answered."""
     content = get_content()
@@ -117,7 +131,7 @@ def case_studies():
 
 
 @bp.route("/case-studies/<case_id>", methods=["GET", "POST"])
-@learner_required
+@learners
 def case_study(case_id: str):
     """A case study; the guidance appears once the learner has sent an answer. 404 if unknown."""
     content = get_content()
@@ -128,42 +142,42 @@ def case_study(case_id: str):
     form = CaseStudyAnswerForm()
     if request.method == "GET" and existing:
         form.answer.data = existing.answer
+    status = 200
     if form.validate_on_submit():
-        services.save_case_study_answer(current_user.id, item.id, clean_answer(form.answer.data))
-        flash(_("Your answer is saved. Read the guidance below."), "success")
-        return redirect(url_for("learn.case_study", case_id=item.id, _anchor="guidance"))
+        try:
+            answer = services.checked_answer(form.answer.data)
+        except services.AnswerRefused:
+            form.answer.errors.append(_("Write between 10 and 5,000 characters."))
+            status = 422
+        else:
+            services.save_case_study_answer(current_user.id, item.id, answer)
+            flash(_("Your answer is saved. Read the guidance below."), "success")
+            return redirect(url_for("learn.case_study", case_id=item.id, _anchor="guidance"))
+    elif request.method == "POST":
+        status = 422
     ids = content.case_study_ids
     position = ids.index(item.id)
     return render_template(
         "learn/case_study.html", content=content, case=item,
         text=content.text(g.lang, "case_studies", item.id), form=form, answered=existing,
-        facts=mission_facts(_mission()), position=position + 1, total=len(ids),
+        facts=mission_facts(_mission(), g.lang), position=position + 1, total=len(ids),
         next_id=ids[position + 1] if position + 1 < len(ids) else None,
-    )
-
-
-def clean_answer(text: str) -> str:
-    """Keep line breaks in a free-text answer, drop control characters."""
-    return "\n".join(clean_text(line) for line in (text or "").splitlines()).strip()
+    ), status
 
 
 @bp.route("/quiz", methods=["GET"])
-@learner_required
+@learners
 def quiz():
     """The true/false quiz: an open attempt of statements drawn across the topics."""
     content = get_content()
     attempt = services.open_attempt(current_user.id, content, g.lang, current_user.mission)
     return render_template("learn/quiz.html", content=content, attempt=attempt, form=QuizForm(),
-                           pass_mark=_pass_mark(content), answers={}, missing=[],
-                           statement=statement_text(content, attempt))
-
-
-def _pass_mark(content) -> float:
-    return current_app.config.get("QUIZ_PASS_MARK") or content.quiz.pass_mark
+                           pass_mark=services.pass_mark(content), answers={}, missing=[],
+                           statement=services.statement_view(content, attempt, g.lang))
 
 
 @bp.route("/quiz/<token>", methods=["POST"])
-@learner_required
+@learners
 def submit_quiz(token: str):
     """Grade an attempt once. A repeated submission shows the first result; 404 if not yours."""
     content = get_content()
@@ -181,23 +195,17 @@ def submit_quiz(token: str):
     if missing:
         flash(_("Answer every statement before you send the quiz."), "error")
         return render_template("learn/quiz.html", content=content, attempt=attempt, form=form,
-                               pass_mark=_pass_mark(content), answers=answers,
+                               pass_mark=services.pass_mark(content), answers=answers,
                                missing=set(missing),
-                               statement=statement_text(content, attempt)), 422
-    services.submit_attempt(attempt, answers, content.quiz, _pass_mark(content))
-    _complete_if_due(content)
+                               statement=services.statement_view(content, attempt,
+                                                                 g.lang)), 422
+    services.submit_quiz(current_user, attempt, answers, content, g.lang,
+                         current_app.instance_path)
     return redirect(url_for("learn.quiz_result", token=attempt.token))
 
 
-def _complete_if_due(content) -> None:
-    completion = services.record_completion(current_user, content)
-    if completion:
-        certificates.issue_certificate(current_user, completion, content, g.lang,
-                                       current_app.instance_path)
-
-
 @bp.route("/quiz/result/<token>")
-@learner_required
+@learners
 def quiz_result(token: str):
     """The result of one attempt, with what was wrong and why. 404 if not yours or not sent."""
     content = get_content()
@@ -206,36 +214,101 @@ def quiz_result(token: str):
         QuizAttempt.submitted_at.is_not(None)))
     if attempt is None:
         abort(404)
+    mark = services.pass_mark(content)
     result = services.grade(content.quiz, attempt.statement_ids,
                             {k: bool(v) for k, v in (attempt.answers or {}).items()},
-                            _pass_mark(content), attempt.mission_statements)
+                            mark, attempt.mission_statements)
     progress = services.progress_of(current_user.id, content)
     return render_template("learn/result.html", content=content, attempt=attempt, result=result,
-                           progress=progress, pass_mark=_pass_mark(content),
-                           statement=statement_text(content, attempt))
+                           progress=progress, pass_mark=mark,
+                           statement=services.statement_view(content, attempt, g.lang))
 
 
 @bp.route("/certificate")
-@learner_required
+@learners
 def certificate():
-    """The learner's certificate, or what is still to do."""
+    """The learner's certificate, or what is still to do. A revoked certificate is said to be
+    revoked, with whom to contact (not why: the reason is for HQ)."""
     content = get_content()
-    _complete_if_due(content)
-    cert = certificates.active_certificate(current_user.id, content.module_id)
+    cert = services.settle(current_user, content, g.lang, current_app.instance_path)
     progress = services.progress_of(current_user.id, content)
+    signed = certificates.signed_details(cert) if cert else None
     return render_template("learn/certificate.html", content=content, certificate=cert,
                            progress=progress, code=display_code(cert.code) if cert else None,
-                           category=CATEGORIES_BY_ID.get(current_user.category),
-                           categories=CATEGORIES)
+                           signed=signed,
+                           category=CATEGORIES_BY_ID.get(signed.category if signed else
+                                                         current_user.category))
+
+
+def _valid_certificate_or_404():
+    cert = certificates.active_certificate(current_user.id, get_content().module_id)
+    if cert is None:
+        abort(404)
+    return cert
 
 
 @bp.route("/certificate.pdf")
-@learner_required
+@learners
 def certificate_download():
-    """The certificate as a PDF in the page's language; 404 until the module is completed."""
-    content = get_content()
-    cert = certificates.active_certificate(current_user.id, content.module_id)
+    """The certificate as a PDF in the page's language; 404 until the module is completed
+    and when the certificate is revoked."""
+    return certificate_pdf_download(_valid_certificate_or_404(), g.lang)
+
+
+@bp.route("/certificate/badge.json")
+@learners
+def learner_badge():
+    """The learner's certificate as an Open Badge in the page's language; 404 until the module
+    is completed, 410 if their certificate was revoked and none replaces it."""
+    cert = certificates.latest_certificate(current_user.id, get_content().module_id)
     if cert is None:
         abort(404)
-    pdf = certificate_pdf(cert, content, g.lang)
-    return attachment(pdf, "application/pdf", f"sgtm1-certificate-{cert.code}.pdf")
+    return badge_download(cert, g.lang)
+
+
+@bp.route("/pocket-card.pdf")
+@learners
+def pocket_card():
+    """The peacekeeper's pocket card: their own mission's facts, in the page's language."""
+    return pocket_card_download(current_user.mission, g.lang)
+
+
+# --- joining a classroom session ----------------------------------------------------------
+
+@bp.route("/join", methods=["GET", "POST"])
+@public
+def join_form():
+    """A box for the code the trainer shows; works without JavaScript."""
+    form = JoinForm()
+    if form.validate_on_submit():
+        cohort = cohorts.cohort_by_join_code(form.code.data)
+        if cohort:
+            return redirect(url_for("learn.join", code=cohort.join_code))
+        form.code.errors.append(_("No session has this code. Check it with your trainer."))
+    return render_template("learn/join_form.html", form=form)
+
+
+@bp.route("/join/<code>", methods=["GET", "POST"])
+@public
+def join(code: str):
+    """Join a cohort as a signed-in learner; someone not signed in is sent to sign in, or to
+    take up their account with the claim code from their trainer. 404 if the code is unknown
+    or the session is another mission's."""
+    cohort = cohorts.cohort_by_join_code(code)
+    if cohort is None:
+        abort(404)
+    if current_user.is_authenticated and not current_user.is_learner:
+        abort(403)
+    form = FlaskForm()
+    if current_user.is_authenticated:
+        if current_user.mission_id != cohort.mission_id:
+            abort(404)
+        if request.method == "POST" and form.validate_on_submit():
+            cohorts.enrol(cohort, current_user)
+            flash(_("You have joined %(name)s.", name=cohort.name), "success")
+            return redirect(url_for("learn.home"))
+    enrolled = current_user.is_authenticated and cohorts.is_enrolled(cohort, current_user.id)
+    return render_template("learn/join.html", cohort=cohort, form=form, enrolled=enrolled)
+
+
+from . import offline_views  # noqa: E402,F401  (its views join this blueprint)

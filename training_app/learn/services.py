@@ -1,4 +1,6 @@
-"""Rules of the learning path as plain functions: progress, grading, completion."""
+"""Rules of the learning path as plain functions: progress, the quiz, and the one operation
+that completes the module (`settle`), used by every path that can finish a step: the online
+quiz, the paper quiz, attendance, the offline queue and camp sync."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..audit import record
+from ..certificates import services as certificates
 from ..content.loader import Content, Quiz
 from ..extensions import db
 from ..models import (
@@ -120,6 +124,36 @@ def record_slide_view(person_id: int, slide_id: str) -> bool:
     created = _insert_once(SlideView(person_id=person_id, slide_id=slide_id))
     db.session.commit()
     return created
+
+
+ANSWER_MIN_LENGTH = 10
+ANSWER_MAX_LENGTH = 5000
+
+
+class AnswerRefused(ValueError):
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason  # no-answer, answer-too-short, answer-too-long
+
+
+def clean_answer(text: str) -> str:
+    """Keep line breaks in a free-text answer, drop control characters."""
+    from ..auth.services import clean_text
+
+    return "\n".join(clean_text(line) for line in (text or "").splitlines()).strip()
+
+
+def checked_answer(text: str) -> str:
+    """A case study answer as it is kept, by the one rule every path follows (the page, the
+    offline queue, camp sync): 10 to 5,000 characters once cleaned."""
+    answer = clean_answer(text)
+    if not answer:
+        raise AnswerRefused("no-answer")
+    if len(answer) < ANSWER_MIN_LENGTH:
+        raise AnswerRefused("answer-too-short")
+    if len(answer) > ANSWER_MAX_LENGTH:
+        raise AnswerRefused("answer-too-long")
+    return answer
 
 
 def case_study_answer(person_id: int, case_id: str) -> CaseStudyResponse | None:
@@ -243,23 +277,26 @@ def answer_key(quiz: Quiz, statement_id: str, extra: dict | None = None) -> bool
     return quiz.statement(statement_id).answer
 
 
-def grade(quiz: Quiz, statement_ids: list[str], answers: dict[str, bool],
-          pass_mark: float | None = None, extra: dict | None = None) -> Grade:
-    """Score an attempt; an unanswered statement counts as wrong."""
-    mark = quiz.pass_mark if pass_mark is None else pass_mark
+def grade(quiz: Quiz, statement_ids: list[str], answers: dict[str, bool], mark: float,
+          extra: dict | None = None) -> Grade:
+    """Score an attempt against the pass mark; an unanswered statement counts as wrong."""
     wrong = tuple(sid for sid in statement_ids
                   if answers.get(sid) is not answer_key(quiz, sid, extra))
     total = len(statement_ids)
     correct = total - len(wrong)
-    # compare in integers so 12/15 against 0.8 is not lost to floating point
-    passed = total > 0 and correct * 1000 >= round(mark * 1000) * total
-    return Grade(correct=correct, total=total, passed=passed, wrong=wrong)
+    return Grade(correct=correct, total=total, passed=passes(correct, total, mark), wrong=wrong)
+
+
+def passes(correct: int, total: int, mark: float) -> bool:
+    """At or above the pass mark; in integers, so 12/15 against 0.8 is not lost to floating
+    point."""
+    return total > 0 and correct * 1000 >= round(mark * 1000) * total
 
 
 def submit_attempt(attempt: QuizAttempt, answers: dict[str, bool], quiz: Quiz,
-                   pass_mark: float | None = None) -> bool:
+                   mark: float) -> bool:
     """Grade and store an attempt exactly once; False if it had already been submitted."""
-    result = grade(quiz, attempt.statement_ids, answers, pass_mark, attempt.mission_statements)
+    result = grade(quiz, attempt.statement_ids, answers, mark, attempt.mission_statements)
     done = db.session.execute(
         update(QuizAttempt)
         .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
@@ -271,23 +308,55 @@ def submit_attempt(attempt: QuizAttempt, answers: dict[str, bool], quiz: Quiz,
     return done == 1
 
 
-def latest_attempt(person_id: int) -> QuizAttempt | None:
-    return db.session.scalar(
-        select(QuizAttempt).where(QuizAttempt.person_id == person_id,
-                                  QuizAttempt.submitted_at.is_not(None))
-        .order_by(QuizAttempt.submitted_at.desc(), QuizAttempt.id.desc()).limit(1))
+def pass_mark(content: Content) -> float:
+    """The one pass mark: TRAINING_QUIZ_PASS_MARK where set, else the quiz's own."""
+    from flask import current_app
+
+    return current_app.config.get("QUIZ_PASS_MARK") or content.quiz.pass_mark
+
+
+@dataclass(frozen=True)
+class Submission:
+    attempt: QuizAttempt
+    first: bool  # False if this attempt had already been sent (it counts once)
+    certificate: object | None
+
+
+def submit_quiz(person: Person, attempt: QuizAttempt, answers: dict[str, bool],
+                content: Content, language: str, instance_path: str, actor=None,
+                cohort=None) -> Submission:
+    """Grade an attempt once with the one pass mark, then complete the module if that was
+    the last step. Every path that takes quiz answers comes here."""
+    first = submit_attempt(attempt, answers, content.quiz, pass_mark(content))
+    if first and attempt.mode == "paper":
+        record(actor, "paper_quiz.recorded", person, mission_id=person.mission_id,
+               cohort=cohort, correct=attempt.correct, total=attempt.total)
+        db.session.commit()
+    return Submission(attempt, first, settle(person, content, language, instance_path,
+                                             actor=actor))
+
+
+def settle(person: Person, content: Content, language: str, instance_path: str, actor=None):
+    """Record the completion once everything is done, and issue the certificate it earns;
+    returns the person's certificate (None before completion). A revoked certificate is
+    returned as it is: only HQ issues another."""
+    completion = record_completion(person, content)
+    if completion is None:
+        return None
+    return certificates.issue_on_completion(person, completion, language, instance_path,
+                                            actor=actor)
 
 
 def record_completion(person: Person, content: Content) -> Completion | None:
-    """Mark the module completed once everything is done; returns the completion, if any."""
-    progress = progress_of(person.id, content)
-    if not progress.ready_for_certificate:
-        return None
+    """Mark the module completed once everything is done; returns the completion, if any.
+    A completion once recorded stays (a later version of the module does not undo it)."""
     existing = db.session.scalar(
         select(Completion).where(Completion.person_id == person.id,
                                  Completion.module_id == content.module_id))
     if existing:
         return existing
+    if not progress_of(person.id, content).ready_for_certificate:
+        return None
     completion = Completion(person_id=person.id, module_id=content.module_id,
                             content_version=content.content_version)
     if not _insert_once(completion):
@@ -297,3 +366,37 @@ def record_completion(person: Person, content: Content) -> Completion | None:
     person.completed_at = completion.completed_at
     db.session.commit()
     return completion
+
+
+def statement_view(content: Content, attempt: QuizAttempt, lang: str):
+    """A function giving, for a statement id of this attempt, in `lang`: its text,
+    explanation, right answer and the slide it rests on."""
+    from ..i18n import _, in_language
+
+    extra = attempt.mission_statements or {}
+
+    def lookup(statement_id: str) -> dict:
+        if statement_id == FOCAL_POINT_STATEMENT and statement_id in extra:
+            facts = extra[statement_id]
+            with in_language(lang):
+                if facts["answer"]:
+                    explanation = _("True. %(name)s is the Focal Point for sexual "
+                                    "exploitation and abuse in %(mission)s.",
+                                    name=facts["focal_point"], mission=facts["mission"])
+                else:
+                    explanation = _("False. %(named)s is the Alternate; the Focal Point for "
+                                    "sexual exploitation and abuse in %(mission)s is %(name)s.",
+                                    named=facts["named"], name=facts["focal_point"],
+                                    mission=facts["mission"])
+                statement = _("In %(mission)s, the Focal Point for sexual exploitation and "
+                              "abuse is %(name)s.", mission=facts["mission"],
+                              name=facts["named"])
+            return {"statement": statement, "explanation": explanation,
+                    "answer": facts["answer"], "slide": content.slide("reporting-channels")}
+        text = content.text(lang, "quiz", statement_id)
+        key = content.quiz.statement(statement_id)
+        return {"statement": text["statement"], "explanation": text["explanation"],
+                "answer": answer_key(content.quiz, statement_id, extra),
+                "slide": content.slide(key.slide)}
+
+    return lookup

@@ -3,13 +3,14 @@
 from .audit import AuditEvent
 from .certificate import Certificate
 from .cohort import Cohort, Enrolment
+from .credentials import AccessCode, FailedAttempt
 from .mission import Contingent, Mission
 from .people import Person, User
 from .progress import CaseStudyResponse, Completion, OfflineEvent, QuizAttempt, SlideView
 from .sync import SyncImport, SyncSource
 
 __all__ = [
-    "AuditEvent", "CaseStudyResponse", "Certificate", "Cohort", "Completion", "Enrolment",
-    "Contingent", "Mission",
-    "OfflineEvent", "Person", "QuizAttempt", "SlideView", "SyncImport", "SyncSource", "User",
+    "AccessCode", "AuditEvent", "CaseStudyResponse", "Certificate", "Cohort", "Completion",
+    "Contingent", "Enrolment", "FailedAttempt", "Mission", "OfflineEvent", "Person",
+    "QuizAttempt", "SlideView", "SyncImport", "SyncSource", "User",
 ]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import utcnow
+from .base import UTCDateTime, utcnow
 from .people import Person
 
 
@@ -22,8 +22,12 @@ class Certificate(db.Model):
     content_version: Mapped[str] = mapped_column(String(60))
     language: Mapped[str] = mapped_column(String(5))
     token: Mapped[str] = mapped_column(Text)
-    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # the name the certificate was signed with: what its PDF prints and its check shows, even
+    # if the person's record is corrected later (a new name needs a new certificate)
+    holder_name: Mapped[str] = mapped_column(String(200), default="")
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # seen by mission HQ only, never on the public check or by the holder
     revoked_reason: Mapped[str | None] = mapped_column(String(500))
     revoked_by: Mapped[str | None] = mapped_column(String(120))
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Date, DateTime, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import Column, Date, ForeignKey, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import utcnow
+from .base import UTCDateTime, utcnow
 from .mission import Contingent, Mission
 from .people import Person, User
 
@@ -23,8 +23,6 @@ cohort_trainer = Table(
     Column("user_id", ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
 )
 
-DELIVERY_MODES = ("classroom", "self-paced")
-
 
 class Cohort(db.Model):
     __tablename__ = "cohort"
@@ -37,9 +35,9 @@ class Cohort(db.Model):
     language: Mapped[str] = mapped_column(String(5), default="en")
     delivery_mode: Mapped[str] = mapped_column(String(12), default="classroom")
     join_code: Mapped[str] = mapped_column(String(16), unique=True)
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     current_slide: Mapped[int] = mapped_column(default=1)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     mission: Mapped[Mission] = relationship()
     contingents: Mapped[list[Contingent]] = relationship(secondary=cohort_contingent)
@@ -55,7 +53,7 @@ class Enrolment(db.Model):
                                            index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     attended: Mapped[bool] = mapped_column(default=False)
-    enrolled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     cohort: Mapped[Cohort] = relationship()
     person: Mapped[Person] = relationship()

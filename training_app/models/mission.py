@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import utcnow
+from .base import UTCDateTime, utcnow
 
 
 class Mission(db.Model):
@@ -23,7 +23,7 @@ class Mission(db.Model):
     alternate_contact: Mapped[str] = mapped_column(String(200), default="")
     offlimits_directive: Mapped[str] = mapped_column(String(200), default="")
     self_registration: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     contingents: Mapped[list[Contingent]] = relationship(
         back_populates="mission", order_by="Contingent.country"

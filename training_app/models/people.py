@@ -5,15 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import DateTime, ForeignKey, Index, String, UniqueConstraint, event, inspect
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from .base import utcnow
+from .base import UTCDateTime, utcnow
 from .mission import Contingent, Mission
-
-ROLES = ("trainer", "hq", "admin")
 
 
 class Person(UserMixin, db.Model):
@@ -24,7 +22,7 @@ class Person(UserMixin, db.Model):
         UniqueConstraint("mission_id", "personnel_number"),
         # the HQ completion matrix and trend read these alone, even for a million people
         Index("ix_person_matrix", "mission_id", "contingent_id", "category", "completed_at",
-              "created_at"),
+              "created_at", "certificate_status"),
         Index("ix_person_completed", "mission_id", "completed_at"),
     )
 
@@ -36,22 +34,33 @@ class Person(UserMixin, db.Model):
     contingent_id: Mapped[int | None] = mapped_column(ForeignKey("contingent.id"), index=True)
     language: Mapped[str] = mapped_column(String(5), default="en")
     pin_hash: Mapped[str | None] = mapped_column(String(255))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # When the module was completed: a copy of Completion.completed_at, kept by
     # learn.services.record_completion, so reports need not join a million completions.
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the profile (name, category, contingent, language, PIN) last changed: decides which
     # copy wins when a camp server's bundle meets HQ's record of the same person.
-    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
+    # "valid" or "revoked": the state of the person's latest certificate, kept by the
+    # certificate operations so that reports tell certified, revoked and not yet apart
+    certificate_status: Mapped[str | None] = mapped_column(String(8))
+    # raised to end every session of the account at once (sign-out, new PIN, reset)
+    session_version: Mapped[int] = mapped_column(default=0)
 
     mission: Mapped[Mission] = relationship()
     contingent: Mapped[Contingent | None] = relationship()
 
     is_learner = True
-    PROFILE = ("name", "category", "contingent_id", "language", "pin_hash")
+    role = "learner"
+    PROFILE = ("name", "personnel_number", "category", "contingent_id", "language", "pin_hash")
+
+    @property
+    def account_key(self) -> str:
+        """Names the account, the same across its sessions (a device's offline queue)."""
+        return f"p:{self.id}"
 
     def get_id(self) -> str:
-        return f"p:{self.id}"
+        return f"{self.account_key}.{self.session_version}"
 
     def set_pin(self, pin: str) -> None:
         self.pin_hash = generate_password_hash(pin)
@@ -73,14 +82,19 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     language: Mapped[str] = mapped_column(String(5), default="en")
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    session_version: Mapped[int] = mapped_column(default=0)
 
     mission: Mapped[Mission | None] = relationship()
 
     is_learner = False
 
-    def get_id(self) -> str:
+    @property
+    def account_key(self) -> str:
         return f"u:{self.id}"
+
+    def get_id(self) -> str:
+        return f"{self.account_key}.{self.session_version}"
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]

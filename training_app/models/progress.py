@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .base import utcnow
+from .base import UTCDateTime, utcnow
 
 
 class SlideView(db.Model):
@@ -20,7 +20,7 @@ class SlideView(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     slide_id: Mapped[str] = mapped_column(String(60))
-    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class CaseStudyResponse(db.Model):
@@ -31,8 +31,8 @@ class CaseStudyResponse(db.Model):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     case_study_id: Mapped[str] = mapped_column(String(60))
     answer: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class QuizAttempt(db.Model):
@@ -57,8 +57,8 @@ class QuizAttempt(db.Model):
     total: Mapped[int]
     passed: Mapped[bool | None]
     mode: Mapped[str] = mapped_column(String(10), default="online")
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     @property
     def score(self) -> float | None:
@@ -74,7 +74,7 @@ class Completion(db.Model):
     module_id: Mapped[str] = mapped_column(String(40))
     content_version: Mapped[str] = mapped_column(String(60))
     completed_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, index=True)
+        UTCDateTime, default=utcnow, index=True)
 
 
 class OfflineEvent(db.Model):
@@ -89,4 +89,4 @@ class OfflineEvent(db.Model):
     event_id: Mapped[str] = mapped_column(String(60))
     kind: Mapped[str] = mapped_column(String(20))
     outcome: Mapped[str] = mapped_column(String(20))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

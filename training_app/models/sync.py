@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .base import utcnow
+from .base import UTCDateTime, utcnow
 
 
 class SyncSource(db.Model):
@@ -22,7 +22,7 @@ class SyncSource(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     kid: Mapped[str] = mapped_column(String(60), unique=True)
     public_key: Mapped[str] = mapped_column(String(100))
-    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     added_by: Mapped[str] = mapped_column(String(120), default="")
 
 
@@ -36,7 +36,7 @@ class SyncImport(db.Model):
     source: Mapped[str] = mapped_column(String(120))
     kid: Mapped[str] = mapped_column(String(60))
     mission_id: Mapped[int] = mapped_column(ForeignKey("mission.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     imported_by: Mapped[str] = mapped_column(String(120))
     counts: Mapped[dict] = mapped_column(JSON)

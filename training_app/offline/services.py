@@ -20,7 +20,6 @@ from ..learn import services as learn
 from ..models import OfflineEvent, Person, QuizAttempt
 
 MAX_EVENTS = 500
-MAX_ANSWER = 20_000
 EVENT_ID = re.compile(r"^[A-Za-z0-9-]{8,60}$")
 KINDS = ("slide", "case", "quiz")
 
@@ -39,9 +38,19 @@ class Rejected(ValueError):
     pass
 
 
-def apply_events(person: Person, events: list, content: Content, pass_mark: float
-                 ) -> list[Outcome]:
-    """Apply each event once; a bad event is rejected on its own and the others go on."""
+@dataclass(frozen=True)
+class Context:
+    """What applying an event needs besides the person: the language the device used and
+    where the signing keys are (a quiz may complete the module)."""
+
+    content: Content
+    language: str
+    instance_path: str
+
+
+def apply_events(person: Person, events: list, context: Context) -> list[Outcome]:
+    """Apply each event once; a bad event is rejected on its own and the others go on.
+    The events follow the same rules as the pages they stand for."""
     outcomes = []
     for raw in events[:MAX_EVENTS]:
         event = raw if isinstance(raw, dict) else {}
@@ -57,7 +66,7 @@ def apply_events(person: Person, events: list, content: Content, pass_mark: floa
         try:
             if kind not in KINDS:
                 raise Rejected("unknown-kind")
-            status = _APPLY[kind](person, event, content, pass_mark)
+            status = _APPLY[kind](person, event, context)
         except Rejected as exc:
             db.session.rollback()
             outcomes.append(Outcome(event_id, "rejected", str(exc)))
@@ -81,32 +90,31 @@ def _remember(person: Person, event_id: str, kind: str, outcome: str) -> bool:
         return False
 
 
-def _slide(person: Person, event: dict, content: Content, pass_mark: float) -> str:
+def _slide(person: Person, event: dict, context: Context) -> str:
     number = event.get("number")
-    slide = content.slide_by_number(number) if isinstance(number, int) else None
+    slide = context.content.slide_by_number(number) if isinstance(number, int) else None
     if slide is None:
         raise Rejected("unknown-slide")
     learn.record_slide_view(person.id, slide.id)
     return "applied"
 
 
-def _case(person: Person, event: dict, content: Content, pass_mark: float) -> str:
-    from ..learn.routes import clean_answer
-
-    case = content.case_study(str(event.get("case_id", "")))
+def _case(person: Person, event: dict, context: Context) -> str:
+    case = context.content.case_study(str(event.get("case_id", "")))
     if case is None:
         raise Rejected("unknown-case-study")
     answer = event.get("answer")
     if not isinstance(answer, str):
         raise Rejected("no-answer")
-    answer = clean_answer(answer)
-    if not answer or len(answer) > MAX_ANSWER:
-        raise Rejected("no-answer" if not answer else "answer-too-long")
+    try:
+        answer = learn.checked_answer(answer)
+    except learn.AnswerRefused as exc:
+        raise Rejected(exc.reason) from exc
     learn.save_case_study_answer(person.id, case.id, answer)
     return "applied"
 
 
-def _quiz(person: Person, event: dict, content: Content, pass_mark: float) -> str:
+def _quiz(person: Person, event: dict, context: Context) -> str:
     attempt = db.session.scalar(select(QuizAttempt).where(
         QuizAttempt.token == str(event.get("token", ""))[:40],
         QuizAttempt.person_id == person.id))
@@ -119,19 +127,9 @@ def _quiz(person: Person, event: dict, content: Content, pass_mark: float) -> st
         {str(k): v for k, v in answers.items() if isinstance(v, str)}, attempt.statement_ids)
     if missing:
         raise Rejected("missing-answers")
-    learn.submit_attempt(attempt, parsed, content.quiz, pass_mark)
+    learn.submit_quiz(person, attempt, parsed, context.content, context.language,
+                      context.instance_path)
     return "applied"
 
 
 _APPLY = {"slide": _slide, "case": _case, "quiz": _quiz}
-
-
-def offline_urls(content: Content, lang: str, url_for) -> list[str]:
-    """The pages a learner's device keeps, in their language, to go on without a connection."""
-    urls = [url_for("learn.home", lang=lang), url_for("learn.overview", lang=lang)]
-    urls += [url_for("learn.slide", lang=lang, number=n) for n in range(1, len(content.slides) + 1)]
-    urls.append(url_for("learn.case_studies", lang=lang))
-    urls += [url_for("learn.case_study", lang=lang, case_id=c) for c in content.case_study_ids]
-    urls += [url_for("learn.quiz", lang=lang), url_for("learn.certificate", lang=lang),
-             url_for("offline.saved", lang=lang), url_for("offline.unavailable", lang=lang)]
-    return urls

@@ -5,17 +5,16 @@ from __future__ import annotations
 from functools import lru_cache
 
 from ..content.loader import Content, fill
+from ..facts import mission_facts
 from ..i18n import text_direction
-from ..learn.presentation import mission_facts
 from ..models import Mission
 from .pdf import CardBlock, CardPerson, CardText, render_card_sheet
 
 
-def card_facts(mission: Mission, not_set: str) -> dict[str, str]:
-    """Values for the card's placeholders. An unset name reads `not_set` ("not designated
-    yet ..."), an unset contact is left out. Call inside force_locale(lang): an unset
-    Off-Limits directive falls back to an interface string."""
-    facts = mission_facts(mission)
+def card_facts(mission: Mission, not_set: str, lang: str) -> dict[str, str]:
+    """Values for the card's placeholders in `lang`. An unset name reads `not_set` ("not
+    designated yet ..."), an unset contact is left out."""
+    facts = mission_facts(mission, lang)
     facts.update({
         "focal_point_name": mission.focal_point_name or not_set,
         "focal_point_contact": mission.focal_point_contact if mission.focal_point_name else "",
@@ -26,9 +25,9 @@ def card_facts(mission: Mission, not_set: str) -> dict[str, str]:
 
 
 def card_text(content: Content, lang: str, mission: Mission) -> CardText:
-    """The card in `lang` with `mission`'s facts (see card_facts about the locale)."""
+    """The card in `lang` with `mission`'s facts."""
     channels = content.text(lang, "pocket_card", "channels")
-    facts = card_facts(mission, channels["not_set"])
+    facts = card_facts(mission, channels["not_set"], lang)
     sides: dict[str, list[CardBlock]] = {"front": [], "back": []}
     title = ""
     for section in content.pocket_card:

@@ -23,6 +23,9 @@ var NETWORK_WAIT_MS = 8000;
 // again at most twice a day.
 var REFRESH_MS = 12 * 60 * 60 * 1000;
 var keeping = false;
+// Pages fetched to keep them, not because the learner opened them: the server does not count
+// them as seen (a slide read offline from the kept copy is counted when the queue is sent).
+var KEEPING = {"X-Offline-Keep": "1"};
 
 self.addEventListener("install", function () { self.skipWaiting(); });
 self.addEventListener("activate", function (event) { event.waitUntil(self.clients.claim()); });
@@ -129,7 +132,8 @@ function keep(session) {
           // one page after another: gentle on a slow, shared link
           return manifest.pages.reduce(function (chain, url) {
             return chain.then(function () {
-              return fetch(url, {credentials: "same-origin", redirect: "follow"}).then(function (r) {
+              return fetch(url, {credentials: "same-origin", redirect: "follow",
+                                 headers: KEEPING}).then(function (r) {
                 if (r.ok && !r.redirected) { return pages.put(url, r); }
               });
             });
@@ -150,7 +154,7 @@ function refreshKept(path) {
   return caches.open(PAGES).then(function (pages) {
     return pages.match(path).then(function (old) {
       if (!old) { return; }
-      return fetch(path, {credentials: "same-origin"}).then(function (r) {
+      return fetch(path, {credentials: "same-origin", headers: KEEPING}).then(function (r) {
         if (r.ok && !r.redirected) { return pages.put(path, r); }
       });
     });

@@ -89,14 +89,14 @@ def import_command(bundle: str, actor: str) -> None:
     Exits 1 with the reason, having written nothing, if the bundle is altered, signed by an
     untrusted key, for a mission this server does not have, or holds bad records."""
     try:
-        result = services.import_bundle(Path(bundle).read_bytes(), f"cli:{actor}",
+        result = services.import_bundle(Path(bundle).read_bytes(), f"system:{actor}",
                                         current_app.instance_path,
                                         languages=current_app.config["LANGUAGES"])
     except BundleError as exc:
         click.echo(f"REFUSED: {refusal(exc)}; nothing was written", err=True)
         sys.exit(1)
     if result.status == "already":
-        click.echo(f"already applied on {services.utc(result.imported_at):%Y-%m-%d %H:%M} UTC "
+        click.echo(f"already applied on {result.imported_at:%Y-%m-%d %H:%M} UTC "
                    f"(bundle {result.bundle_id} from {result.source}); nothing changed")
         return
     changes = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in sorted(result.counts.items()))

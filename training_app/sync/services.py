@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import or_, select
 
+from ..audit import record
 from ..categories import BY_ID as CATEGORIES
 from ..certificates.signing import public_key_from_text, public_key_text, public_keys
 from ..extensions import db
@@ -36,7 +37,6 @@ from ..models import (
     SyncImport,
     SyncSource,
 )
-from ..models.audit import record
 from .bundle import BundleError, read_bundle, write_bundle
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -45,7 +45,7 @@ TABLES = ("people", "slide_views", "case_study_responses", "quiz_attempts", "com
 
 
 def utc(value: datetime | None) -> datetime | None:
-    """Datetimes compared across databases: SQLite gives them back without a zone."""
+    """A moment read from a bundle, in UTC (a value without a zone is taken as UTC)."""
     if value is None:
         return None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -89,7 +89,7 @@ def trust(document: dict, actor: str) -> SyncSource:
         raise BundleError("bad-key-document") from exc
     source = db.session.scalar(select(SyncSource).where(SyncSource.kid == kid))
     if source is None:
-        source = SyncSource(kid=kid, name=name, public_key=text, added_by=actor)
+        source = SyncSource(kid=kid, name=name, public_key=text, added_by=_name_of(actor))
         db.session.add(source)
     elif source.public_key != text:
         raise BundleError("bad-key-document", "another key already has this id")
@@ -225,7 +225,7 @@ class ImportResult:
         self.imported_at = imported_at
 
 
-def import_bundle(data: bytes, actor: str, instance_path: str,
+def import_bundle(data: bytes, actor, instance_path: str,
                   mission_id: int | None = None, languages=()) -> ImportResult:
     """Check and apply a bundle in one transaction. BundleError (nothing written) if it is
     not genuine, not from a trusted server, for another mission, or its records are bad."""
@@ -245,14 +245,15 @@ def import_bundle(data: bytes, actor: str, instance_path: str,
         return ImportResult("already", earlier.counts, mission, earlier.source, bundle_id,
                             earlier.imported_at)
     try:
-        counts = _apply(records, mission, set(languages))
+        counts, people = _apply(records, mission, set(languages))
         db.session.add(SyncImport(
             bundle_id=bundle_id, source=source, kid=source_kid, mission_id=mission.id,
             created_at=_when(records.get("created_at"), "created_at") or datetime.now(UTC),
-            imported_by=actor, counts=counts))
+            imported_by=_name_of(actor), counts=counts))
         record(actor, "sync.imported", f"bundle:{bundle_id}", mission_id=mission.id,
                source=source, **counts)
         db.session.commit()
+        _settle(people, instance_path)
     except BundleError:
         db.session.rollback()
         raise
@@ -260,6 +261,45 @@ def import_bundle(data: bytes, actor: str, instance_path: str,
         db.session.rollback()
         raise BundleError("bad-record", type(exc).__name__) from exc
     return ImportResult("applied", counts, mission, source, bundle_id)
+
+
+def _name_of(actor) -> str:
+    from ..audit import actor_of
+
+    key, name = actor_of(actor)
+    return (name or key)[:120]
+
+
+def _settle(people: list[Person], instance_path: str) -> None:
+    """What the bundle brought may complete someone here: the one completion rule decides,
+    with this server's pass mark."""
+    from ..content import get_content
+    from ..learn import services as learn
+
+    content = get_content()
+    for person in people:
+        learn.settle(person, content, person.language, instance_path, actor="system:sync")
+
+
+def _regrade(row: dict, statement_ids: list, mark: float) -> tuple[int | None, bool | None]:
+    """A camp's quiz attempt marked again here: by this server's key where it knows every
+    statement, else the camp's count of right answers against this server's pass mark."""
+    from ..content import get_content
+    from ..learn import services as learn
+
+    answers, correct, total = row.get("answers"), row.get("correct"), row.get("total")
+    if not isinstance(answers, dict) or not isinstance(total, int) or total <= 0:
+        return row.get("correct"), row.get("passed")
+    quiz = get_content().quiz
+    extra = row.get("mission_statements") or {}
+    known = {s.id for s in quiz.statements} | set(extra)
+    if all(isinstance(sid, str) and sid in known for sid in statement_ids):
+        result = learn.grade(quiz, statement_ids, {k: bool(v) for k, v in answers.items()},
+                             mark, extra)
+        return result.correct, result.passed
+    if not isinstance(correct, int):
+        return None, None
+    return correct, learn.passes(correct, total, mark)
 
 
 def _text(value, field: str, limit: int, empty_ok: bool = False) -> str:
@@ -275,7 +315,11 @@ def _list(records: dict, table: str) -> list[dict]:
     return value
 
 
-def _apply(records: dict, mission: Mission, languages: set[str]) -> dict:
+def _apply(records: dict, mission: Mission, languages: set[str]) -> tuple[dict, list]:
+    from ..content import get_content
+    from ..learn import services as learn
+
+    mark = learn.pass_mark(get_content())
     counts: Counter = Counter()
     contingents = {(c.country, c.unit): c for c in mission.contingents}
 
@@ -314,7 +358,7 @@ def _apply(records: dict, mission: Mission, languages: set[str]) -> dict:
             db.session.add(person)
             local[number] = person
             counts["people_added"] += 1
-        elif updated > (utc(person.updated_at) or EPOCH):
+        elif updated > (person.updated_at or EPOCH):
             if any(getattr(person, k) != v for k, v in profile.items()):
                 for key, value in profile.items():
                     setattr(person, key, value)
@@ -347,7 +391,7 @@ def _apply(records: dict, mission: Mission, languages: set[str]) -> dict:
                                                      first_seen_at=seen)
             db.session.add(views[(person.id, slide_id)])
             counts["slide_views_added"] += 1
-        elif seen and seen < utc(mine.first_seen_at):
+        elif seen and seen < mine.first_seen_at:
             mine.first_seen_at = seen
             counts["slide_views_updated"] += 1
 
@@ -364,7 +408,7 @@ def _apply(records: dict, mission: Mission, languages: set[str]) -> dict:
                 created_at=_when(row.get("created_at"), "created_at") or updated)
             db.session.add(answers[(person.id, case_id)])
             counts["case_study_responses_added"] += 1
-        elif updated > utc(mine.updated_at) and mine.answer != text:
+        elif updated > mine.updated_at and mine.answer != text:
             mine.answer, mine.updated_at = text, updated
             counts["case_study_responses_updated"] += 1
 
@@ -374,10 +418,12 @@ def _apply(records: dict, mission: Mission, languages: set[str]) -> dict:
     for token, row in zip(tokens, attempts_in, strict=True):
         person = owner(row)
         submitted = _when(row.get("submitted_at"), "submitted_at")
-        result = {"answers": row.get("answers"), "correct": row.get("correct"),
-                  "passed": row.get("passed"), "submitted_at": submitted}
-        if result["answers"] is not None and not isinstance(result["answers"], dict):
+        if row.get("answers") is not None and not isinstance(row.get("answers"), dict):
             raise BundleError("bad-record", "answers")
+        correct, passed = _regrade(row, row.get("statement_ids") or [], mark) \
+            if submitted else (None, None)
+        result = {"answers": row.get("answers"), "correct": correct, "passed": passed,
+                  "submitted_at": submitted}
         mine = attempts.get(token)
         if mine is None:
             statement_ids = row.get("statement_ids")
@@ -413,11 +459,11 @@ def _apply(records: dict, mission: Mission, languages: set[str]) -> dict:
                 content_version=_text(row.get("content_version"), "content_version", 60))
             db.session.add(completions[(person.id, module_id)])
             counts["completions_added"] += 1
-        elif done < utc(mine.completed_at):
+        elif done < mine.completed_at:
             mine.completed_at = done
             counts["completions_updated"] += 1
-        if module_id == "sgtm1" and (person.completed_at is None
-                                     or done < utc(person.completed_at)):
+        if module_id == get_content().module_id and (person.completed_at is None
+                                                     or done < person.completed_at):
             person.completed_at = done
 
     certs_in = _list(records, "certificates")
@@ -445,5 +491,17 @@ def _apply(records: dict, mission: Mission, languages: set[str]) -> dict:
             mine.revoked_reason = str(row.get("revoked_reason") or "")[:500]
             mine.revoked_by = str(row.get("revoked_by") or "")[:120]
             counts["certificates_revoked"] += 1
+    for person in local.values():
+        status = _certificate_status(person)
+        if status:
+            person.certificate_status = status
     db.session.flush()
-    return dict(counts)
+    return dict(counts), list(local.values())
+
+
+def _certificate_status(person: Person) -> str | None:
+    states = list(db.session.scalars(select(Certificate.revoked_at.is_(None)).where(
+        Certificate.person_id == person.id)))
+    if not states:
+        return None
+    return "valid" if any(states) else "revoked"

@@ -2,7 +2,7 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, PasswordField, SelectField, SelectMultipleField, StringField, widgets
+from wtforms import DateField, SelectField, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Length
 
 from ..i18n import _l
@@ -25,25 +25,3 @@ class CohortForm(FlaskForm):
 
 class RosterUploadForm(FlaskForm):
     file = FileField(_l("Roster file (CSV or XLSX)"), validators=[FileRequired()])
-
-
-class JoinForm(FlaskForm):
-    code = StringField(_l("Join code"), validators=[DataRequired(), Length(max=20)],
-                       render_kw={"autocapitalize": "characters", "autocomplete": "off"})
-
-
-class ActivateForm(FlaskForm):
-    personnel_number = StringField(_l("Personnel number"),
-                                   validators=[DataRequired(), Length(max=40)])
-    pin = PasswordField(
-        _l("Choose a PIN or password"),
-        validators=[DataRequired(),
-                    Length(min=6, max=128, message=_l("Use at least 6 characters."))],
-        render_kw={"autocomplete": "new-password"})
-
-
-class TrainerAccountForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=80)])
-    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=10, max=128,
-                             message=_l("Use at least 10 characters."))])

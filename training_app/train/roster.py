@@ -9,11 +9,11 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from babel import Locale
-from flask_babel import force_locale, gettext
-from flask_babel import lazy_gettext as _l
 
-from ..auth.services import clean_personnel_number, clean_text
-from ..categories import CATEGORIES
+from ..auth.services import PERSONNEL_NUMBER, clean_personnel_number, clean_text
+from ..categories import CATEGORIES, contingent_problem
+from ..i18n import _ as gettext
+from ..i18n import _l, contingent_label, in_language
 
 MAX_ROWS = 20000
 COLUMNS = ("personnel_number", "name", "category", "contingent", "language")
@@ -24,7 +24,6 @@ HEADINGS = {
     "contingent": _l("Contingent"),
     "language": _l("Preferred language"),
 }
-PERSONNEL_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9/.\-]{1,39}$")
 UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
 
 
@@ -59,7 +58,7 @@ def heading_aliases(languages: list[str]) -> dict[str, str]:
     aliases = {_norm(c): c for c in COLUMNS}
     aliases.update({_norm("category"): "category", _norm("number"): "personnel_number"})
     for lang in languages:
-        with force_locale(lang):
+        with in_language(lang):
             for column, heading in HEADINGS.items():
                 aliases[_norm(str(heading))] = column
     return aliases
@@ -70,7 +69,7 @@ def category_aliases(languages: list[str]) -> dict[str, str]:
     for c in CATEGORIES:
         aliases[_norm(c.id)] = c.id
         for lang in languages:
-            with force_locale(lang):
+            with in_language(lang):
                 aliases[_norm(str(c.label))] = c.id
     return aliases
 
@@ -189,6 +188,14 @@ def parse_roster(data: bytes, filename: str, languages: list[str],
             cells["contingent_id"] = cid
         else:
             cells["contingent_id"] = None
+        if category is not None:
+            problem = contingent_problem(category, bool(cells.get("contingent_id")))
+            if problem == "contingent-required":
+                row.errors.append(f"{HEADINGS['contingent']}: " + gettext(
+                    "a military member of a national contingent needs their contingent"))
+            elif problem == "contingent-not-allowed":
+                row.errors.append(f"{HEADINGS['contingent']}: " + gettext(
+                    "civilian personnel do not belong to a national contingent"))
         lang = langs.get(_norm(cells.get("language", ""))) if cells.get("language") else "en"
         if lang is None:
             row.errors.append(f"{HEADINGS['language']}: " + gettext(
@@ -203,7 +210,7 @@ def contingent_aliases(contingents) -> dict[str, int]:
     aliases: dict[str, int] = {}
     units: dict[str, list[int]] = {}
     for c in contingents:
-        for form in (f"{c.country} {c.unit}", f"{c.country} — {c.unit}", f"{c.country}-{c.unit}"):
+        for form in (f"{c.country} {c.unit}", contingent_label(c), f"{c.country}-{c.unit}"):
             aliases[_norm(form)] = c.id
         units.setdefault(_norm(c.unit), []).append(c.id)
     for unit, ids in units.items():
@@ -213,7 +220,7 @@ def contingent_aliases(contingents) -> dict[str, int]:
 
 
 def template_csv(lang: str, example_contingent: str) -> bytes:
-    with force_locale(lang):
+    with in_language(lang):
         header = [str(HEADINGS[c]) for c in COLUMNS]
         example = ["GH-12345", "Kofi Mensah", str(CATEGORIES[0].label), example_contingent,
                    lang]

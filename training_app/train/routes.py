@@ -1,4 +1,5 @@
-"""Trainer views: cohorts, join sheets, rosters, presenter, board, paper quiz, exports."""
+"""Trainer views: cohorts, join sheets, rosters and claim slips, presenter and projector,
+the board, the paper quiz, people's records, results and exports."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import secrets
 from pathlib import Path
 
 import segno
-from babel import Locale
 from flask import (
     abort,
     current_app,
@@ -25,31 +25,35 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import select
 
+from ..access import (
+    cohort_or_404,
+    enrolled_ids,
+    enrolled_or_404,
+    managed_person_or_404,
+    mission_or_404,
+    role_of,
+    trainers,
+    visible_cohorts,
+)
+from ..auth import services as accounts
 from ..categories import BY_ID as CATEGORY_BY_ID
+from ..categories import CATEGORIES, CONSEQUENCE_GROUPS
 from ..certificates import services as certificates
 from ..content import get_content
 from ..core import language_blueprint
-from ..exports import XLSX_TYPE, attachment, table_download, to_xlsx
+from ..downloads import certificates_pdf_download, pocket_card_download
+from ..exports import XLSX_TYPE, table_download, to_xlsx
 from ..extensions import db
-from ..i18n import _, language_names
+from ..facts import mission_facts
+from ..forms import PersonForm
+from ..i18n import _, contingent_label, format_date, in_language, language_names, text_direction
 from ..learn import services as learn
-from ..learn.presentation import certificate_text, mission_facts, statement_text
 from ..models import Certificate, Cohort, Contingent, Enrolment, Person, User
-from ..models.audit import record
-from ..scope import can_see_mission, staff_required
+from ..models.base import utcnow
 from . import roster, services
 from .forms import CohortForm, RosterUploadForm
 
 bp = language_blueprint("train", __name__)
-TRAIN_ROLES = ("trainer", "hq", "admin")
-
-
-def cohort_or_404(cohort_id: int) -> Cohort:
-    """The cohort if the signed-in staff member's mission runs it; 404 otherwise."""
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None or not can_see_mission(current_user, cohort.mission_id):
-        abort(404)
-    return cohort
 
 
 def mode_labels():
@@ -57,10 +61,11 @@ def mode_labels():
 
 
 @bp.route("/train/")
-@staff_required(*TRAIN_ROLES)
+@trainers
 def index():
     """The cohorts of the trainer's mission."""
-    return render_template("train/index.html", cohorts=services.cohorts_for(current_user),
+    return render_template("train/index.html",
+                           cohorts=list(db.session.scalars(visible_cohorts())),
                            modes=mode_labels())
 
 
@@ -70,7 +75,7 @@ def _cohort_form(mission_id: int, cohort: Cohort | None = None) -> CohortForm:
     form.delivery_mode.choices = list(mode_labels().items())
     contingents = db.session.scalars(select(Contingent).where(
         Contingent.mission_id == mission_id).order_by(Contingent.country, Contingent.unit))
-    form.contingents.choices = [(c.id, f"{c.country} — {c.unit}") for c in contingents]
+    form.contingents.choices = [(c.id, contingent_label(c, g.lang)) for c in contingents]
     trainers = db.session.scalars(select(User).where(
         User.mission_id == mission_id, User.role == "trainer", User.active.is_(True))
         .order_by(User.name))
@@ -81,7 +86,7 @@ def _cohort_form(mission_id: int, cohort: Cohort | None = None) -> CohortForm:
             form.trainers.data = [u.id for u in cohort.trainers]
         else:
             form.language.data = g.lang
-            if current_user.role == "trainer":
+            if role_of(current_user) == "trainer":
                 form.trainers.data = [current_user.id]
     return form
 
@@ -89,30 +94,26 @@ def _cohort_form(mission_id: int, cohort: Cohort | None = None) -> CohortForm:
 def _save_from_form(cohort: Cohort | None, mission_id: int, form: CohortForm,
                     trainer_ids: list[int]) -> Cohort:
     return services.save_cohort(
-        cohort, mission_id, f"user:{current_user.id}", name=form.name.data.strip(),
+        cohort, mission_id, current_user, name=form.name.data.strip(),
         session_date=form.session_date.data, place=(form.place.data or "").strip(),
         language=form.language.data, delivery_mode=form.delivery_mode.data,
         contingent_ids=form.contingents.data, trainer_ids=trainer_ids)
 
 
 def _mission_for_new_cohort() -> int:
-    if current_user.mission_id:
-        return current_user.mission_id
-    mission_id = request.args.get("mission", type=int)
-    if not mission_id:
-        abort(404)
-    return mission_id
+    """The trainer's mission; an admin names one (?mission=), 404 for none or an unknown one."""
+    return mission_or_404(current_user.mission_id or request.args.get("mission", type=int)).id
 
 
 @bp.route("/train/cohorts/new", methods=["GET", "POST"])
-@staff_required(*TRAIN_ROLES)
+@trainers
 def new_cohort():
     """Create a cohort in the trainer's mission (an admin names the mission: ?mission=)."""
     mission_id = _mission_for_new_cohort()
     form = _cohort_form(mission_id)
     if form.validate_on_submit():
         trainer_ids = list(form.trainers.data)
-        if current_user.role == "trainer" and current_user.id not in trainer_ids:
+        if role_of(current_user) == "trainer" and current_user.id not in trainer_ids:
             trainer_ids.append(current_user.id)  # whoever creates a cohort runs it
         cohort = _save_from_form(None, mission_id, form, trainer_ids)
         flash(_("Cohort created. Its join code is %(code)s.", code=cohort.join_code), "success")
@@ -121,7 +122,7 @@ def new_cohort():
 
 
 @bp.route("/train/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
-@staff_required(*TRAIN_ROLES)
+@trainers
 def edit_cohort(cohort_id: int):
     """Change a cohort's details. 404 for a cohort of another mission."""
     cohort = cohort_or_404(cohort_id)
@@ -134,7 +135,7 @@ def edit_cohort(cohort_id: int):
 
 
 @bp.route("/train/cohorts/<int:cohort_id>/")
-@staff_required(*TRAIN_ROLES)
+@trainers
 def cohort(cohort_id: int):
     """The cohort board: each learner's progress, attendance, and the most-missed statements."""
     cohort = cohort_or_404(cohort_id)
@@ -155,7 +156,7 @@ def _item_text(content, sid: str) -> str:
 
 
 @bp.route("/train/cohorts/<int:cohort_id>/board.json")
-@staff_required(*TRAIN_ROLES)
+@trainers
 def board_json(cohort_id: int):
     """The board's numbers, for the page's small refresh script."""
     cohort = cohort_or_404(cohort_id)
@@ -167,21 +168,16 @@ def board_json(cohort_id: int):
 
 
 @bp.route("/train/cohorts/<int:cohort_id>/attendance", methods=["POST"])
-@staff_required(*TRAIN_ROLES)
+@trainers
 def attendance(cohort_id: int):
     """Save who was present (the checked boxes)."""
     cohort = cohort_or_404(cohort_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    present = {int(v) for v in request.form.getlist("present") if v.isdigit()}
-    services.set_attendance(cohort, present, f"user:{current_user.id}")
-    content = get_content()
-    for person_id in present:  # attending may complete someone who already passed the quiz
-        person = db.session.get(Person, person_id)
-        completion = learn.record_completion(person, content)
-        if completion:
-            certificates.issue_certificate(person, completion, content, cohort.language,
-                                           current_app.instance_path)
+    asked = {int(v) for v in request.form.getlist("present") if v.isdigit() and len(v) < 12}
+    present = enrolled_ids(cohort, asked)  # ids of anyone else are ignored
+    services.set_attendance(cohort, present, current_user, get_content(),
+                            current_app.instance_path)
     flash(_("Attendance saved."), "success")
     return redirect(url_for("train.cohort", cohort_id=cohort.id))
 
@@ -193,12 +189,11 @@ def qr_svg(url: str) -> Markup:
 
 
 @bp.route("/train/cohorts/<int:cohort_id>/sheet")
-@staff_required(*TRAIN_ROLES)
+@trainers
 def join_sheet(cohort_id: int):
     """A printable sheet with the join code and a QR code to the join page."""
     cohort = cohort_or_404(cohort_id)
-    url = url_for("learn_join.join", lang=cohort.language, code=cohort.join_code,
-                  _external=True)
+    url = url_for("learn.join", lang=cohort.language, code=cohort.join_code, _external=True)
     return render_template("train/sheet.html", cohort=cohort, url=url, qr=qr_svg(url))
 
 
@@ -220,7 +215,7 @@ def _parse(cohort: Cohort, data: bytes, filename: str):
 
 
 @bp.route("/train/cohorts/<int:cohort_id>/roster", methods=["GET", "POST"])
-@staff_required(*TRAIN_ROLES)
+@trainers
 def roster_upload(cohort_id: int):
     """Upload a roster; nothing is written until the trainer confirms the preview."""
     cohort = cohort_or_404(cohort_id)
@@ -255,7 +250,7 @@ def _stored_upload(cohort: Cohort, token: str) -> tuple[bytes, str]:
 
 
 @bp.route("/train/cohorts/<int:cohort_id>/roster/<token>", methods=["GET", "POST"])
-@staff_required(*TRAIN_ROLES)
+@trainers
 def roster_preview(cohort_id: int, token: str):
     """Every row's verdict; on POST, the import, all or nothing. 404 for someone else's file."""
     cohort = cohort_or_404(cohort_id)
@@ -270,7 +265,7 @@ def roster_preview(cohort_id: int, token: str):
             flash(_("Nothing was imported: correct the rows marked in red and upload again."),
                   "error")
         else:
-            counts = services.apply_roster(cohort, rows, f"user:{current_user.id}")
+            counts = services.apply_roster(cohort, rows, current_user)
             for suffix in ("bin", "json"):
                 (_imports_dir() / f"{token}.{suffix}").unlink(missing_ok=True)
             flash(_("Imported: %(new)s new, %(updated)s updated, %(unchanged)s unchanged; "
@@ -287,12 +282,12 @@ def roster_preview(cohort_id: int, token: str):
 
 
 @bp.route("/train/roster-template.<fmt>")
-@staff_required(*TRAIN_ROLES)
+@trainers
 def roster_template(fmt: str):
     """The roster template in the page's language, as CSV or XLSX, with an example row."""
     first = db.session.scalar(select(Contingent).where(
         Contingent.mission_id == current_user.mission_id).order_by(Contingent.id).limit(1))
-    example = f"{first.country} {first.unit}" if first else ""
+    example = contingent_label(first) if first else ""
     if fmt == "csv":
         response = make_response(roster.template_csv(g.lang, example))
         response.headers["Content-Type"] = "text/csv; charset=utf-8"
@@ -314,20 +309,14 @@ def roster_template(fmt: str):
 def _plan_state(cohort: Cohort, content) -> dict:
     from ..models.base import utcnow
 
-    elapsed = 0
-    if cohort.started_at:
-        started = cohort.started_at
-        if started.tzinfo is None:
-            from datetime import UTC
-
-            started = started.replace(tzinfo=UTC)
-        elapsed = int((utcnow() - started).total_seconds() // 60)
+    elapsed = int((utcnow() - cohort.started_at).total_seconds() // 60) if cohort.started_at \
+        else 0
     parts = [(p["id"], p["minutes"]) for p in content.plan]
     return {"elapsed": elapsed, "parts": parts, "total": sum(m for _i, m in parts)}
 
 
 @bp.route("/train/cohorts/<int:cohort_id>/present/<int:number>")
-@staff_required(*TRAIN_ROLES)
+@trainers
 def present(cohort_id: int, number: int):
     """Presenter view of slide n: talking points, notes, time against the 90-minute plan.
 
@@ -343,12 +332,13 @@ def present(cohort_id: int, number: int):
     return render_template("train/present.html", cohort=cohort, slide=slide,
                            text=content.text(cohort.language, "slides", slide.id),
                            total=len(content.slides), plan=_plan_state(cohort, content),
-                           module=content.module_texts(g.lang), facts=mission_facts(mission),
-                           consequence_groups=("military", "police-observers", "civilian"))
+                           module=content.module_texts(g.lang),
+                           facts=mission_facts(mission, cohort.language),
+                           consequence_groups=CONSEQUENCE_GROUPS)
 
 
 @bp.route("/train/cohorts/<int:cohort_id>/audience")
-@staff_required(*TRAIN_ROLES)
+@trainers
 def audience(cohort_id: int):
     """What the projector shows: the current slide only, following the presenter."""
     cohort = cohort_or_404(cohort_id)
@@ -356,11 +346,12 @@ def audience(cohort_id: int):
     slide = content.slide_by_number(cohort.current_slide) or content.slides[0]
     return render_template("train/audience.html", cohort=cohort, slide=slide,
                            text=content.text(cohort.language, "slides", slide.id),
-                           total=len(content.slides), facts=mission_facts(cohort.mission))
+                           total=len(content.slides),
+                           facts=mission_facts(cohort.mission, cohort.language))
 
 
 @bp.route("/train/cohorts/<int:cohort_id>/state.json")
-@staff_required(*TRAIN_ROLES)
+@trainers
 def state(cohort_id: int):
     """The slide the presenter is on."""
     cohort = cohort_or_404(cohort_id)
@@ -370,7 +361,7 @@ def state(cohort_id: int):
 # --- paper quiz ----------------------------------------------------------------------------
 
 @bp.route("/train/cohorts/<int:cohort_id>/paper-quiz")
-@staff_required(*TRAIN_ROLES)
+@trainers
 def paper_quiz(cohort_id: int):
     """The quiz to print in the cohort's language; ?key=1 adds the trainer's answer key."""
     cohort = cohort_or_404(cohort_id)
@@ -381,20 +372,18 @@ def paper_quiz(cohort_id: int):
     with_key = request.args.get("key") == "1"
     return render_template("train/paper_quiz.html", cohort=cohort, items=list(zip(texts, keys,
                            strict=True)), with_key=with_key,
-                           direction=Locale.parse(cohort.language).text_direction,
+                           direction=text_direction(cohort.language),
                            cohort_lang=cohort.language)
 
 
 @bp.route("/train/cohorts/<int:cohort_id>/paper-entry", methods=["GET", "POST"])
-@staff_required(*TRAIN_ROLES)
+@trainers
 def paper_entry(cohort_id: int):
     """Type in a learner's paper answers; counted exactly like an online attempt, once."""
     cohort = cohort_or_404(cohort_id)
     content = get_content()
     person_id = request.values.get("person", type=int)
-    person = db.session.get(Person, person_id) if person_id else None
-    if person is not None and not services.is_enrolled(cohort, person.id):
-        abort(404)
+    person = enrolled_or_404(cohort, person_id) if person_id else None
     form = FlaskForm()
     learners = db.session.scalars(select(Person).join(Enrolment).where(
         Enrolment.cohort_id == cohort.id).order_by(Person.name)).all()
@@ -413,29 +402,23 @@ def paper_entry(cohort_id: int):
         answers, missing_list = learn.parse_answers(request.form, attempt.statement_ids)
         missing = set(missing_list)
         if not missing:
-            if learn.submit_attempt(attempt, answers, content.quiz):
-                record(f"user:{current_user.id}", "paper_quiz.recorded", f"person:{person.id}",
-                       mission_id=cohort.mission_id, cohort=cohort.id,
-                       correct=attempt.correct, total=attempt.total)
-                db.session.commit()
-            completion = learn.record_completion(person, content)
-            if completion:
-                certificates.issue_certificate(person, completion, content, cohort.language,
-                                               current_app.instance_path)
+            learn.submit_quiz(person, attempt, answers, content, cohort.language,
+                              current_app.instance_path, actor=current_user, cohort=cohort)
             flash(_("%(name)s: %(correct)s of %(total)s correct.", name=person.name,
                     correct=attempt.correct, total=attempt.total), "success")
             return redirect(url_for("train.paper_entry", cohort_id=cohort.id))
         flash(_("Answer every statement before you send the quiz."), "error")
     return render_template("train/paper_entry.html", cohort=cohort, learners=learners,
                            person=person, form=form, attempt=attempt, answers=answers,
-                           missing=missing, statement=statement_text(content, attempt)), (
+                           missing=missing,
+                           statement=learn.statement_view(content, attempt, g.lang)), (
                                422 if missing else 200)
 
 
 # --- results -------------------------------------------------------------------------------
 
 @bp.route("/train/cohorts/<int:cohort_id>/results.<fmt>")
-@staff_required(*TRAIN_ROLES)
+@trainers
 def results_export(cohort_id: int, fmt: str):
     """The cohort's results as CSV or XLSX; 404 for other formats."""
     if fmt not in ("csv", "xlsx"):
@@ -447,29 +430,26 @@ def results_export(cohort_id: int, fmt: str):
         Enrolment.cohort_id == cohort.id, Certificate.revoked_at.is_(None))).all())
     header = [_("Name"), _("Personnel number"), _("Personnel category"), _("Contingent"),
               _("Present"), _("Slides seen"), _("Case studies answered"), _("Quiz attempts"),
-              _("Best score (%)"), _("Completed"), _("Verification code")]
+              _("Best score (%)"), _("Completed"), _("Certificate"), _("Verification code")]
+    states = {"valid": _("valid"), "revoked": _("revoked")}
     rows = []
     for r in services.cohort_board(cohort, content):
         p = r.person
         category = CATEGORY_BY_ID.get(p.category)
         rows.append([p.name, p.personnel_number, str(category.label) if category else p.category,
-                     f"{p.contingent.country} {p.contingent.unit}" if p.contingent else "",
+                     contingent_label(p.contingent, g.lang),
                      _("yes") if r.attended else _("no"), r.slides, r.case_studies, r.attempts,
                      None if r.best is None else round(r.best * 100),
-                     _("yes") if r.completed else _("no"), codes.get(p.id, "")])
+                     _("yes") if r.completed else _("no"),
+                     states.get(p.certificate_status, _("not yet")), codes.get(p.id, "")])
     return table_download(fmt, f"cohort-{cohort.id}-results", _("Results"), header, rows)
 
 
 @bp.route("/train/cohorts/<int:cohort_id>/certificates.pdf")
-@staff_required(*TRAIN_ROLES)
+@trainers
 def certificates_pdf(cohort_id: int):
     """Every valid certificate of the cohort, a page each, each in its own language."""
-    from flask_babel import force_locale
-
-    from ..certificates.pdf import render_certificates
-
     cohort = cohort_or_404(cohort_id)
-    content = get_content()
     certs = db.session.scalars(select(Certificate).join(
         Enrolment, Enrolment.person_id == Certificate.person_id).where(
         Enrolment.cohort_id == cohort.id, Certificate.revoked_at.is_(None))
@@ -477,9 +457,97 @@ def certificates_pdf(cohort_id: int):
     if not certs:
         flash(_("No one in this cohort has a certificate yet."), "info")
         return redirect(url_for("train.cohort", cohort_id=cohort.id))
-    texts = []
-    for cert in certs:
-        with force_locale(cert.language):
-            texts.append(certificate_text(cert, content, cert.language))
-    return attachment(render_certificates(texts), "application/pdf",
-                      f"cohort-{cohort.id}-certificates.pdf")
+    return certificates_pdf_download(certs, f"cohort-{cohort.id}-certificates.pdf")
+
+
+@bp.route("/train/cohorts/<int:cohort_id>/pocket-cards.pdf")
+@trainers
+def pocket_cards(cohort_id: int):
+    """Pocket cards for a cohort, in the cohort's language; 404 for another mission's cohort."""
+    cohort = cohort_or_404(cohort_id)
+    return pocket_card_download(cohort.mission, cohort.language)
+
+
+# --- taking up and recovering accounts; correcting a record --------------------------------
+
+@bp.route("/train/cohorts/<int:cohort_id>/claim-slips", methods=["POST"])
+@trainers
+def claim_slips(cohort_id: int):
+    """Print one slip per learner of the roster who has no PIN yet, each with a code only
+    that learner will hold; printing again replaces the earlier codes (audited)."""
+    cohort = cohort_or_404(cohort_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    people = db.session.scalars(select(Person).join(Enrolment).where(
+        Enrolment.cohort_id == cohort.id, Person.pin_hash.is_(None))
+        .order_by(Person.name)).all()
+    slips = accounts.issue_claim_codes(people, current_app.secret_key, current_user, cohort)
+    url = url_for("auth.claim", lang=cohort.language, _external=True)
+    with in_language(cohort.language):  # the slips are in the session's language
+        slips_html = Markup(render_template(
+            "train/_claim_slips.html", slips=slips, url=url, qr=qr_svg(url),
+            until=format_date(utcnow() + accounts.CLAIM_LIFETIME, cohort.language),
+            slip_lang=cohort.language, slip_dir=text_direction(cohort.language)))
+    return render_template("train/claim_slips.html", cohort=cohort, slips=slips,
+                           slips_html=slips_html)
+
+
+def _person_form(person: Person) -> PersonForm:
+    form = PersonForm(obj=person)
+    form.category.choices = [(c.id, str(c.label)) for c in CATEGORIES]
+    contingents = db.session.scalars(select(Contingent).where(
+        Contingent.mission_id == person.mission_id).order_by(Contingent.country, Contingent.unit))
+    form.contingent.choices = [(0, _("None"))] + [(c.id, contingent_label(c, g.lang))
+                                                  for c in contingents]
+    form.language.choices = language_names()
+    if request.method == "GET":
+        form.contingent.data = person.contingent_id or 0
+    return form
+
+
+def _person_page(person: Person, form: PersonForm, code: str | None = None, status=200):
+    content = get_content()
+    cert = certificates.latest_certificate(person.id, content.module_id)
+    return render_template(
+        "train/person.html", person=person, form=form, code=code, action_form=FlaskForm(),
+        certificate=cert, name_differs=bool(cert) and certificates.name_changed_since(cert),
+        progress=learn.progress_of(person.id, content), categories=CATEGORY_BY_ID,
+        contingent_name=lambda c: contingent_label(c, g.lang),
+        hq=role_of(current_user) in ("hq", "admin")), status
+
+
+@bp.route("/train/people/<int:person_id>", methods=["GET", "POST"])
+@trainers
+def person(person_id: int):
+    """A learner's record: correct it with a reason (audited). Trainers see the people of
+    the cohorts they run, HQ its mission's; anyone else is a 404."""
+    someone = managed_person_or_404(person_id)
+    form = _person_form(someone)
+    if form.validate_on_submit():
+        try:
+            changed = accounts.correct_person(someone, {
+                "name": form.name.data, "personnel_number": form.personnel_number.data,
+                "category": form.category.data, "contingent_id": form.contingent.data or None,
+                "language": form.language.data}, form.reason.data, current_user,
+                current_app.config["LANGUAGES"])
+        except accounts.AccountError as exc:
+            target = {"name-needed": form.name, "bad-personnel-number": form.personnel_number,
+                      "number-taken": form.personnel_number, "reason-needed": form.reason,
+                      "unknown-category": form.category}.get(exc.reason, form.contingent)
+            target.errors.append(accounts.explain(exc))
+            return _person_page(someone, form, status=422)
+        flash(_("Saved.") if changed else _("Nothing changed."), "success")
+        return redirect(url_for("train.person", person_id=someone.id))
+    return _person_page(someone, form, status=422 if request.method == "POST" else 200)
+
+
+@bp.route("/train/people/<int:person_id>/pin-reset", methods=["POST"])
+@trainers
+def pin_reset(person_id: int):
+    """A one-time code, valid 48 hours, that lets the learner choose a new PIN; shown once.
+    Their sessions end when they use it (audited)."""
+    someone = managed_person_or_404(person_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    code = accounts.issue_pin_reset(someone, current_app.secret_key, current_user)
+    return _person_page(someone, _person_form(someone), code=code)

@@ -11,6 +11,7 @@ from datetime import date
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..audit import record
 from ..certificates.codes import ALPHABET
 from ..content.loader import Content
 from ..extensions import db
@@ -26,7 +27,6 @@ from ..models import (
     SlideView,
     User,
 )
-from ..models.audit import record
 from ..models.base import utcnow
 from .roster import RosterRow
 
@@ -35,15 +35,7 @@ def new_join_code() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(8))
 
 
-def cohorts_for(user: User) -> list[Cohort]:
-    """Cohorts this staff member may run: their mission's (all missions for an admin)."""
-    query = select(Cohort).order_by(Cohort.session_date.desc(), Cohort.id.desc())
-    if user.role != "admin":
-        query = query.where(Cohort.mission_id == user.mission_id)
-    return list(db.session.scalars(query))
-
-
-def save_cohort(cohort: Cohort | None, mission_id: int, actor: str, *, name: str,
+def save_cohort(cohort: Cohort | None, mission_id: int, actor, *, name: str,
                 session_date: date, place: str, language: str, delivery_mode: str,
                 contingent_ids: list[int], trainer_ids: list[int]) -> Cohort:
     creating = cohort is None
@@ -57,7 +49,7 @@ def save_cohort(cohort: Cohort | None, mission_id: int, actor: str, *, name: str
     cohort.trainers = list(db.session.scalars(select(User).where(
         User.id.in_(trainer_ids), User.mission_id == mission_id)))
     db.session.flush()
-    record(actor, "cohort.created" if creating else "cohort.changed", f"cohort:{cohort.id}",
+    record(actor, "cohort.created" if creating else "cohort.changed", cohort,
            mission_id=mission_id, name=name)
     db.session.commit()
     return cohort
@@ -84,7 +76,7 @@ def enrol(cohort: Cohort, person: Person) -> bool:
     return True
 
 
-def apply_roster(cohort: Cohort, rows: list[RosterRow], actor: str) -> dict[str, int]:
+def apply_roster(cohort: Cohort, rows: list[RosterRow], actor) -> dict[str, int]:
     """Write a checked roster in one transaction: new people, updates, enrolments.
 
     Refuses (ValueError) if any row has an error: a roster is imported whole or not at all.
@@ -126,8 +118,7 @@ def apply_roster(cohort: Cohort, rows: list[RosterRow], actor: str) -> dict[str,
     if new_enrolments:
         db.session.execute(Enrolment.__table__.insert(), new_enrolments)
     counts["enrolled"] = len(new_enrolments)
-    record(actor, "roster.imported", f"cohort:{cohort.id}", mission_id=cohort.mission_id,
-           **counts)
+    record(actor, "roster.imported", cohort, mission_id=cohort.mission_id, **counts)
     db.session.commit()
     return dict(counts)
 
@@ -152,22 +143,10 @@ def compare_with_existing(mission_id: int, rows: list[RosterRow]) -> None:
                 row.changes.append(key)
 
 
-def activate_learner(cohort: Cohort, personnel_number: str, pin: str) -> Person | None:
-    """A roster-imported person sets their own PIN with the cohort's join code, once."""
-    from ..auth.services import clean_personnel_number
-
-    person = db.session.scalar(
-        select(Person).join(Enrolment, Enrolment.person_id == Person.id)
-        .where(Enrolment.cohort_id == cohort.id,
-               Person.personnel_number == clean_personnel_number(personnel_number)))
-    if person is None or person.pin_hash:
-        return None
-    person.set_pin(pin)
-    db.session.commit()
-    return person
-
-
-def set_attendance(cohort: Cohort, present_ids: set[int], actor: str) -> int:
+def set_attendance(cohort: Cohort, present_ids: set[int], actor, content: Content,
+                   instance_path: str) -> int:
+    """Save who was present. Being present at a classroom session covers the slides and case
+    studies, so it may complete someone who has already passed the quiz."""
     enrolments = db.session.scalars(select(Enrolment).where(Enrolment.cohort_id == cohort.id))
     changed = 0
     for e in enrolments:
@@ -175,9 +154,11 @@ def set_attendance(cohort: Cohort, present_ids: set[int], actor: str) -> int:
         if e.attended != value:
             e.attended = value
             changed += 1
-    record(actor, "attendance.saved", f"cohort:{cohort.id}", mission_id=cohort.mission_id,
+    record(actor, "attendance.saved", cohort, mission_id=cohort.mission_id,
            present=len(present_ids))
     db.session.commit()
+    for person in db.session.scalars(select(Person).where(Person.id.in_(present_ids))):
+        learn.settle(person, content, cohort.language, instance_path, actor=actor)
     return changed
 
 

@@ -1,39 +1,50 @@
-"""Anyone can check a certificate code, with or without a language in the address."""
+"""Anyone can check a certificate code, with or without a language in the address: valid,
+revoked (with the date) or unknown, and what identifies the holder. Why a certificate was
+revoked is for mission HQ only."""
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import current_app, jsonify, redirect, render_template, request, url_for
 
+from ..access import public
 from ..categories import BY_ID as CATEGORIES_BY_ID
 from ..certificates import codes
-from ..certificates.services import find_certificate
+from ..certificates.services import find_certificate, published_keys, signed_details
 from ..core import language_blueprint
 from ..extensions import limiter
-from ..i18n import best_language
 
-bp = language_blueprint("verify", __name__)
-public = Blueprint("verify_public", __name__)
+bp = language_blueprint("verify", __name__, prefixed=False)
 
 VERIFY_LIMIT = "60 per minute"
 
 
 def _render(code: str):
     cert = find_certificate(code)
-    status = 200 if cert else 404
-    well_formed = codes.normalise(code) is not None
+    signed = signed_details(cert) if cert else None
     return render_template(
-        "verify/result.html", certificate=cert, typed=code[:40], well_formed=well_formed,
-        code=codes.display(cert.code) if cert else None,
-        category=CATEGORIES_BY_ID.get(cert.person.category) if cert else None,
-    ), status
+        "verify/result.html", certificate=cert, typed=code[:40],
+        well_formed=codes.normalise(code) is not None,
+        code=codes.display(cert.code) if cert else None, signed=signed,
+        category=CATEGORIES_BY_ID.get(signed.category) if signed else None,
+    ), 200 if cert else 404
 
 
-@bp.route("/verify/<code>")
+@bp.route("/<lang>/verify/<code>")
 @limiter.limit(VERIFY_LIMIT)
+@public
 def verify_code(code: str):
     """Valid, revoked, or not found (404) for a certificate code."""
     return _render(code)
 
 
-@bp.route("/verify")
+@bp.route("/verify/<code>")
+@limiter.limit(VERIFY_LIMIT)
+@public
+def verify_code_any_language(code: str):
+    """The address printed in QR codes: answers in the visitor's language, 404 if unknown."""
+    return _render(code)
+
+
+@bp.route("/<lang>/verify")
+@public
 def verify_form():
     """A box to type a code into; works without JavaScript (GET form)."""
     code = (request.args.get("code") or "").strip()
@@ -43,22 +54,11 @@ def verify_form():
     return render_template("verify/form.html")
 
 
-@public.route("/verify/keys.json")
+@bp.route("/verify/keys.json")
+@public
 def public_keys():
     """The certificate signing keys' public halves, old and current, for offline checks."""
-    from flask import current_app, jsonify
-
-    from ..certificates.services import published_keys
-
     response = jsonify(published_keys(current_app.instance_path))
     response.headers["Cache-Control"] = "public, max-age=3600"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
-
-
-@public.route("/verify/<code>")
-@limiter.limit(VERIFY_LIMIT)
-def verify_code_any_language(code: str):
-    """The address printed in QR codes: answers in the visitor's language, 404 if unknown."""
-    g.lang = best_language()
-    return _render(code)

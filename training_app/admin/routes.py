@@ -1,0 +1,114 @@
+"""The administrator's views: every mission, staff accounts of every role, and the camp
+servers whose bundles and certificates this server trusts."""
+
+from __future__ import annotations
+
+import json
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from ..access import admins
+from ..auth import services as accounts
+from ..core import language_blueprint
+from ..extensions import db
+from ..i18n import _
+from ..models import Mission, SyncSource, User
+from ..sync import services as sync
+from ..sync.bundle import BundleError
+from ..sync.messages import refusal
+from .forms import AdminStaffForm, TrustForm
+
+bp = language_blueprint("admin", __name__)
+
+
+def _role_labels() -> dict[str, str]:
+    return {"trainer": _("Trainer"), "hq": _("Mission HQ"), "admin": _("Administrator")}
+
+
+@bp.route("/admin/")
+@admins
+def index():
+    """Every mission, with the ways into each."""
+    missions = db.session.scalars(select(Mission).order_by(Mission.name)).all()
+    return render_template("admin/index.html", missions=missions)
+
+
+def _staff_page(form, code=None, code_for=None, status=200):
+    users = db.session.scalars(select(User).order_by(User.role, User.name)).all()
+    missions = {m.id: m for m in db.session.scalars(select(Mission))}
+    return render_template("admin/staff.html", form=form, users=users, missions=missions,
+                           roles=_role_labels(), action_form=FlaskForm(), code=code,
+                           code_for=code_for), status
+
+
+@bp.route("/admin/staff", methods=["GET", "POST"])
+@admins
+def staff():
+    """Staff accounts of every mission and role; create one (audited)."""
+    form = AdminStaffForm()
+    form.role.choices = list(_role_labels().items())
+    form.mission.choices = [(0, _("No mission (administrators)"))] + [
+        (m.id, m.name) for m in db.session.scalars(select(Mission).order_by(Mission.name))]
+    if form.validate_on_submit():
+        mission = db.session.get(Mission, form.mission.data) if form.mission.data else None
+        try:
+            accounts.create_staff(form.username.data, form.name.data, form.role.data, mission,
+                                  form.password.data, current_user)
+        except accounts.AccountError as exc:
+            field = form.mission if exc.reason == "mission-needed" else form.username
+            field.errors.append(accounts.explain(exc))
+            return _staff_page(form, status=422)
+        flash(_("Account created."), "success")
+        return redirect(url_for("admin.staff"))
+    return _staff_page(form)
+
+
+@bp.route("/admin/staff/<int:user_id>/<action>", methods=["POST"])
+@admins
+def staff_action(user_id: int, action: str):
+    """Issue a password reset code (shown once) or deactivate an account; 404 if unknown."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    if action not in ("reset", "deactivate") or not FlaskForm().validate_on_submit():
+        abort(400)
+    if action == "deactivate":
+        if user.id == current_user.id:
+            flash(_("You cannot deactivate your own account."), "error")
+        else:
+            accounts.deactivate_staff(user, current_user)
+            flash(_("%(name)s can no longer sign in.", name=user.name), "success")
+        return redirect(url_for("admin.staff"))
+    code = accounts.issue_password_reset(user, current_app.secret_key, current_user)
+    form = AdminStaffForm(formdata=None)
+    form.role.choices, form.mission.choices = list(_role_labels().items()), [(0, "")]
+    return _staff_page(form, code=code, code_for=user)
+
+
+@bp.route("/admin/camp-servers", methods=["GET", "POST"])
+@admins
+def camp_servers():
+    """The servers (camps) whose signed bundles and certificates this server accepts; trust
+    another one by pasting its key document."""
+    form = TrustForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            document = json.loads(form.document.data)
+            if not isinstance(document, dict):
+                raise BundleError("bad-key-document")
+            source = sync.trust(document, current_user)
+        except (ValueError, BundleError) as exc:
+            db.session.rollback()
+            form.document.errors.append(refusal(
+                exc if isinstance(exc, BundleError) else BundleError("bad-key-document")))
+            status = 422
+        else:
+            flash(_("Bundles and certificates signed by %(name)s are accepted from now on.",
+                    name=source.name), "success")
+            return redirect(url_for("admin.camp_servers"))
+    sources = db.session.scalars(select(SyncSource).order_by(SyncSource.name)).all()
+    return render_template("admin/camp_servers.html", form=form, sources=sources), status

@@ -1,0 +1,90 @@
+"""Certificate commands: check a certificate or badge with the public keys alone, rotate the
+signing key."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+certificates_cli = AppGroup("certificates", help="Certificate keys and offline checks.")
+
+
+@certificates_cli.command("verify")
+@click.argument("token_or_file")
+@click.option("--keys", "keys_file", type=click.Path(exists=True, dir_okay=False),
+              help="A keys.json downloaded from /verify/keys.json (default: this instance's).")
+def certificates_verify(token_or_file: str, keys_file: str | None) -> None:
+    """Check a certificate token, a certificate PDF or an Open Badge (JSON) with the public
+    keys alone.
+
+    Exits 0 and prints what the certificate says if it is genuine; exits 1 if it is forged,
+    altered, truncated or signed by an unknown key.
+    """
+    from .services import published_keys
+    from .signing import (
+        TokenError,
+        keys_from_document,
+        token_from_file,
+        verify_token,
+    )
+
+    path = Path(token_or_file)
+    try:
+        is_file = path.is_file()
+    except OSError:  # a token is longer than any file name
+        is_file = False
+    if is_file:
+        data = path.read_bytes()
+        if data.lstrip().startswith(b"{"):  # an Open Badge credential
+            _verify_badge_file(data, keys_file)
+        token = token_from_file(data)
+        if token is None:
+            click.echo("NOT GENUINE: no certificate token found in that file", err=True)
+            sys.exit(1)
+    else:
+        token = token_or_file
+    if keys_file:
+        document = json.loads(Path(keys_file).read_text(encoding="utf-8"))
+    else:
+        document = published_keys(current_app.instance_path)
+    try:
+        payload = verify_token(token, keys_from_document(document))
+    except TokenError as exc:
+        click.echo(f"NOT GENUINE: {exc}", err=True)
+        sys.exit(1)
+    click.echo("GENUINE: the signature matches a published key")
+    for key in ("name", "category", "contingent", "mission", "module", "content_version",
+                "language", "date", "code", "kid"):
+        click.echo(f"  {key}: {payload.get(key)}")
+
+
+def _verify_badge_file(data: bytes, keys_file: str | None) -> None:
+    """Check an Open Badge credential file: exit 0 if its proof matches a published key."""
+    from .badges import BadgeError, load_badge, verify_badge
+    from .services import published_keys
+    from .signing import keys_from_document
+
+    document = (json.loads(Path(keys_file).read_text(encoding="utf-8")) if keys_file
+                else published_keys(current_app.instance_path))
+    try:
+        said = verify_badge(load_badge(data), keys_from_document(document))
+    except BadgeError as exc:
+        click.echo(f"NOT GENUINE: {exc}", err=True)
+        sys.exit(1)
+    click.echo("GENUINE: the Open Badge's proof matches a published key")
+    for key, value in said.items():
+        click.echo(f"  {key}: {value}")
+    sys.exit(0)
+
+
+@certificates_cli.command("rotate-key")
+def certificates_rotate_key() -> None:
+    """Sign new certificates with a new key; earlier ones stay verifiable."""
+    from .signing import rotate_signing_key
+
+    click.echo(f"new signing key: {rotate_signing_key(current_app.instance_path)}")

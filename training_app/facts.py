@@ -1,0 +1,28 @@
+"""The mission's own facts, as the module's placeholders read them in one language:
+{mission}, {focal_point}, {alternate}, {offlimits_directive}."""
+
+from __future__ import annotations
+
+from .i18n import _, in_language
+from .models import Mission
+
+
+def mission_facts(mission: Mission | None, lang: str) -> dict[str, str]:
+    """Values for the placeholders; a fact HQ has not set yet reads as such in `lang`."""
+
+    def person(name: str, contact: str) -> str:
+        return f"{name} ({contact})" if name and contact else name
+
+    with in_language(lang):
+        ask = _("(your trainer will give you the name and contact)")
+        unnamed = _("your mission")
+        no_directive = _("the mission's Off-Limits directive")
+    return {
+        "mission": (mission.name if mission else "") or unnamed,
+        "focal_point": (person(mission.focal_point_name, mission.focal_point_contact)
+                        if mission else "") or ask,
+        "alternate": (person(mission.alternate_name, mission.alternate_contact)
+                      if mission else "") or ask,
+        "offlimits_directive": (mission.offlimits_directive if mission else "")
+        or no_directive,
+    }

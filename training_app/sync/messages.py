@@ -1,0 +1,40 @@
+"""What a sync bundle's refusal or result says to the person who applied it, translated."""
+
+from __future__ import annotations
+
+from ..i18n import _
+from .bundle import BundleError
+
+
+def refusal(exc: BundleError) -> str:
+    return {
+        "not-a-bundle": _("This file is not a sync bundle, or it is damaged."),
+        "untrusted-key": _("This bundle was signed by a server this one does not trust. "
+                           "An administrator must first trust that server's key."),
+        "bad-signature": _("This bundle was altered after it was written: its signature does "
+                           "not match. Ask the camp for a new copy."),
+        "damaged": _("This file is not a sync bundle, or it is damaged."),
+        "too-large": _("This bundle is too large."),
+        "unknown-mission": _("This bundle is for a mission that is not on this server."),
+        "other-mission": _("This bundle is for another mission (%(code)s).", code=exc.detail),
+        "bad-record": _("This bundle holds a record this server cannot accept (%(what)s).",
+                        what=exc.detail),
+        "bad-key-document": _("This is not a key document from “flask sync key”."),
+    }.get(exc.reason, exc.reason)
+
+
+def describe(counts: dict) -> str:
+    labels = {
+        "people_added": _("people added"), "people_updated": _("people updated"),
+        "contingents_added": _("contingents added"),
+        "slide_views_added": _("slide views"), "slide_views_updated": _("slide views updated"),
+        "case_study_responses_added": _("case study answers"),
+        "case_study_responses_updated": _("case study answers updated"),
+        "quiz_attempts_added": _("quiz attempts"),
+        "quiz_attempts_updated": _("quiz attempts updated"),
+        "completions_added": _("completions"), "completions_updated": _("completions updated"),
+        "certificates_added": _("certificates"),
+        "certificates_revoked": _("certificates revoked"),
+    }
+    parts = [f"{labels.get(k, k)}: {v}" for k, v in sorted(counts.items()) if v]
+    return "; ".join(parts) if parts else _("nothing new")
