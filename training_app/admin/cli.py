@@ -79,16 +79,10 @@ def staff_create(username: str, role: str, name: str, mission_code: str | None,
     _create(username, role, name, mission_code, password)
 
 
-@click.command("create-staff", hidden=True)
-@click.argument("username")
-@_ROLE
-@_NAME
-@_MISSION
-@_PASSWORD
-def create_staff(username: str, role: str, name: str, mission_code: str | None,
-                 password: str) -> None:
-    """The same as `flask staff create`."""
-    _create(username, role, name, mission_code, password)
+# the name earlier releases documented
+create_staff = click.Command("create-staff", callback=staff_create.callback,
+                             params=staff_create.params, help="The same as `flask staff create`.",
+                             hidden=True)
 
 
 @staff_cli.command("reset-password")

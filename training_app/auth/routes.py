@@ -71,6 +71,28 @@ def _wait_message(seconds: int) -> str:
                     "Too many wrong attempts. Wait %(num)s minutes and try again.", minutes)
 
 
+def _limited(key: str, field, check):
+    """Run `check` (a sign-in, or a code redeemed) under the limits on wrong attempts.
+    Returns (what check returned, HTTP status): None and 429 when the account or address
+    must wait; None and 422 with the reason on `field` when check refuses; None and 200
+    when it finds no match (the caller says so)."""
+    attempt = _begin(key)
+    if attempt.refused:
+        field.errors.append(_wait_message(attempt.wait_seconds))
+        return None, 429
+    try:
+        result = check()
+    except services.AccountError as exc:
+        attempt.failed()
+        field.errors.append(services.explain(exc))
+        return None, 422
+    if result is None:
+        attempt.failed()
+        return None, 200
+    attempt.succeeded()
+    return result, 200
+
+
 # --- views -------------------------------------------------------------------------------------
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -85,20 +107,14 @@ def login():
     if form.validate_on_submit():
         key = _account_key("p", form.mission.data,
                            services.clean_personnel_number(form.personnel_number.data))
-        attempt = _begin(key)
-        if attempt.refused:
-            form.pin.errors.append(_wait_message(attempt.wait_seconds))
-            status = 429
-        else:
-            person = services.authenticate_learner(form.mission.data,
-                                                   form.personnel_number.data, form.pin.data)
-            if person:
-                attempt.succeeded()
-                login_user(person)
-                current_app.logger.info("learner signed in", extra={"ctx_person": person.id})
-                return _remember_device(redirect(services.safe_next(request.args.get("next"))
-                                                 or url_for("learn.home")), key)
-            attempt.failed()
+        person, status = _limited(key, form.pin, lambda: services.authenticate_learner(
+            form.mission.data, form.personnel_number.data, form.pin.data))
+        if person:
+            login_user(person)
+            current_app.logger.info("learner signed in", extra={"ctx_person": person.id})
+            return _remember_device(redirect(services.safe_next(request.args.get("next"))
+                                             or url_for("learn.home")), key)
+        if status == 200:
             current_app.logger.warning("learner sign-in refused")
             form.pin.errors.append(_("That personnel number and PIN do not match. Check both "
                                      "and try again."))
@@ -118,18 +134,13 @@ def staff_login():
     status = 200
     if form.validate_on_submit():
         key = _account_key("u", services.clean_text(form.username.data).lower())
-        attempt = _begin(key)
-        if attempt.refused:
-            form.password.errors.append(_wait_message(attempt.wait_seconds))
-            status = 429
-        else:
-            user = services.authenticate_staff(form.username.data, form.password.data)
-            if user:
-                attempt.succeeded()
-                login_user(user)
-                return _remember_device(redirect(services.safe_next(request.args.get("next"))
-                                                 or url_for("learn.home")), key)
-            attempt.failed()
+        user, status = _limited(key, form.password, lambda: services.authenticate_staff(
+            form.username.data, form.password.data))
+        if user:
+            login_user(user)
+            return _remember_device(redirect(services.safe_next(request.args.get("next"))
+                                             or url_for("learn.home")), key)
+        if status == 200:
             form.password.errors.append(_("That username and password do not match."))
     return render_template("auth/staff_login.html", form=form), status
 
@@ -195,25 +206,14 @@ def claim():
     if form.validate_on_submit():
         key = _account_key("p", form.mission.data,
                            services.clean_personnel_number(form.personnel_number.data))
-        attempt = _begin(key)
-        if attempt.refused:
-            form.code.errors.append(_wait_message(attempt.wait_seconds))
-            status = 429
-        else:
-            try:
-                person = services.redeem_learner_code(
-                    form.mission.data, form.personnel_number.data, form.code.data,
-                    form.pin.data, current_app.secret_key)
-            except services.AccountError as exc:
-                attempt.failed()
-                form.code.errors.append(services.explain(exc))
-                status = 422
-            else:
-                attempt.succeeded()
-                logout_user()
-                login_user(person)
-                flash(_("Your PIN is set. Welcome."), "success")
-                return _remember_device(redirect(url_for("learn.home")), key)
+        person, status = _limited(key, form.code, lambda: services.redeem_learner_code(
+            form.mission.data, form.personnel_number.data, form.code.data, form.pin.data,
+            current_app.secret_key))
+        if person:
+            logout_user()
+            login_user(person)
+            flash(_("Your PIN is set. Welcome."), "success")
+            return _remember_device(redirect(url_for("learn.home")), key)
     elif request.method == "POST":
         status = 422
     return render_template("auth/claim.html", form=form, show_mission=len(missions) > 1), status
@@ -227,23 +227,12 @@ def staff_reset():
     status = 200
     if form.validate_on_submit():
         key = _account_key("u", services.clean_text(form.username.data).lower())
-        attempt = _begin(key)
-        if attempt.refused:
-            form.code.errors.append(_wait_message(attempt.wait_seconds))
-            status = 429
-        else:
-            try:
-                services.redeem_staff_code(form.username.data, form.code.data,
-                                           form.password.data, current_app.secret_key)
-            except services.AccountError as exc:
-                attempt.failed()
-                form.code.errors.append(services.explain(exc))
-                status = 422
-            else:
-                attempt.succeeded()
-                logout_user()
-                flash(_("Your new password is set. Sign in with it."), "success")
-                return redirect(url_for("auth.staff_login"))
+        user, status = _limited(key, form.code, lambda: services.redeem_staff_code(
+            form.username.data, form.code.data, form.password.data, current_app.secret_key))
+        if user:
+            logout_user()
+            flash(_("Your new password is set. Sign in with it."), "success")
+            return redirect(url_for("auth.staff_login"))
     elif request.method == "POST":
         status = 422
     return render_template("auth/staff_reset.html", form=form), status
