@@ -1,1 +1,1 @@
-"""Offline study: the service worker, what it keeps, and the queue it sends back."""
+"""Offline study: applying what a device did while offline, by the rules the pages follow."""
