@@ -66,6 +66,9 @@ def test_a_retake_draws_other_statements(bank):
         third = draw_statements(quiz, rng, avoid=set(first) | set(second))
         assert_valid(quiz, second)
         assert_valid(quiz, third)
+        # a retake covers every topic it can without repeating a statement
+        for topic in check_draw(quiz, second).topics_missing:
+            assert {s.id for s in quiz.statements if s.topic == topic} <= set(first)
         overlaps.append((len(set(first) & set(second)),
                          len((set(first) | set(second)) & set(third))))
     # the bank (over 60 statements) always has fifteen fresh ones for a second attempt, and

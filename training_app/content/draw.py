@@ -174,19 +174,24 @@ def _construct(quiz: Quiz, rng: random.Random, count: int, avoid: frozenset[str]
 
     rng.shuffle(criteria)
     for criterion in criteria:
-        for s in order:
-            if per[criterion] >= need:
-                break
-            if s.criterion == criterion and fits(s):
-                take(s)
+        mine = [s for s in order if s.criterion == criterion]
+        # first a fresh statement of a topic not drawn yet, so that the topics spread too
+        for spread in (True, False):
+            for s in mine:
+                if per[criterion] >= need:
+                    break
+                if spread and (s.id in avoid or s.topic in {c.topic for c in chosen}):
+                    continue
+                if fits(s):
+                    take(s)
     topics = list(quiz.topics)
     rng.shuffle(topics)
     covered = {s.topic for s in chosen}
     for topic in topics:
         if topic in covered:
             continue
-        for s in order:
-            if s.topic == topic and fits(s):
+        for s in order:  # fresh statements only: a topic never costs a repeat
+            if s.topic == topic and s.id not in avoid and fits(s):
                 take(s)
                 covered.add(topic)
                 break
@@ -195,6 +200,39 @@ def _construct(quiz: Quiz, rng: random.Random, count: int, avoid: frozenset[str]
             break
         if fits(s):
             take(s)
+    return _repair_topics(chosen, quiz, avoid, need, (low, high), rng)
+
+
+def _repair_topics(chosen: list[Statement], quiz: Quiz, avoid: frozenset[str], need: int,
+                   bounds: tuple[int, int], rng: random.Random) -> list[Statement]:
+    """Bring in a topic the greedy pass missed by swapping it for a statement whose topic is
+    drawn twice, keeping the true/false balance and every criterion's minimum, and never
+    adding a statement of the last attempt in place of a fresh one."""
+    chosen = list(chosen)
+    taken = {s.id for s in chosen}
+    for topic in quiz.topics:
+        topic_count = Counter(s.topic for s in chosen)
+        if topic_count[topic]:
+            continue
+        per = Counter(s.criterion for s in chosen)
+        trues = sum(s.answer for s in chosen)
+        candidates = sorted((s for s in quiz.statements if s.topic == topic and s.id not in taken),
+                            key=lambda s: (s.id in avoid, rng.random()))
+        swapped = False
+        for new in candidates:
+            for i, old in enumerate(chosen):
+                if (not bounds[0] <= trues - old.answer + new.answer <= bounds[1]
+                        or topic_count[old.topic] < 2
+                        or (old.criterion != new.criterion and per[old.criterion] <= need)
+                        or (new.id in avoid and old.id not in avoid)):
+                    continue
+                chosen[i] = new
+                taken.discard(old.id)
+                taken.add(new.id)
+                swapped = True
+                break
+            if swapped:
+                break
     return chosen
 
 
