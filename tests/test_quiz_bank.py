@@ -14,7 +14,7 @@ from training_app.content.draw import (
     slides_to_review,
     true_bounds,
 )
-from training_app.content.items import ALL, GradedAttempt, item_analysis
+from training_app.content.items import ALL, GradedAttempt, graded, item_analysis
 from training_app.content.loader import Quiz, Statement, load_content
 from training_app.content.support import SlideSupport, stem, terms
 from training_app.content.surface import RULE_LIMIT, features, rule_accuracy
@@ -322,3 +322,10 @@ def test_without_both_passers_and_failers_discrimination_is_unknown():
                             GradedAttempt("en", True, {"a": False})])
     a = result.by_language["en"]["a"]
     assert a.discrimination is None and a.share_correct == 0.5
+
+
+def test_a_stored_attempt_is_graded_against_the_key():
+    key = {"a": True, "b": False, "c": True}.get
+    attempt = graded("ru", True, ["a", "b", "c"], {"a": True, "b": True}, key)
+    assert attempt == GradedAttempt("ru", True, {"a": True, "b": False, "c": False})
+    assert graded("ru", None, ["a"], None, key).answers == {"a": False}

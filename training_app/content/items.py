@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,6 +77,17 @@ class ItemAnalysis:
         not be computed): candidates to rewrite."""
         return [s for s in self.items(lang) if s.answered >= min_answered
                 and (s.discrimination is None or s.discrimination < below)]
+
+
+def graded(language: str, passed: bool | None, statement_ids: Iterable[str],
+           answers: Mapping[str, bool] | None, answer_key: Callable[[str], bool]
+           ) -> GradedAttempt:
+    """A submitted attempt as item analysis reads it: each drawn statement right or wrong
+    (unanswered is wrong), with `answer_key(statement_id)` giving the right answer."""
+    answers = answers or {}
+    return GradedAttempt(language=language, passed=bool(passed),
+                         answers={sid: answers.get(sid) is answer_key(sid)
+                                  for sid in statement_ids})
 
 
 def _field(attempt: Any, name: str) -> Any:
