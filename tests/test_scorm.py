@@ -5,7 +5,10 @@ import html
 import io
 import json
 import re
+import shutil
+import subprocess
 import zipfile
+from collections import Counter
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -134,6 +137,78 @@ def test_sco_is_self_contained_in_its_language_with_the_mission_facts(package, c
     assert [(s["answer"], "Ms Focal Example" in s["explanation"]) for s in data["mission"]] == [
         (True, True), (False, True)]
     assert "Mr Alternate Example" in data["mission"][1]["text"]
+
+
+def test_each_slide_shows_its_on_screen_points_above_the_talking_points(package, content):
+    page = html.unescape(package("en")["index.html"].decode("utf-8"))
+    for slide in content.slides:
+        words = content.text("en", "slides", slide.id)
+        article = page[page.index(f'id="slide-{slide.number}"'):]
+        article = article[:article.index("</article>")]
+        screen = re.search(r'<ul class="screen">(.*?)</ul>', article, re.S)
+        assert screen, slide.id
+        assert re.findall(r"<li>(.*?)</li>", screen.group(1)) == list(words["screen"])
+        first_point = words["talking_points"][0][:40]
+        assert article.index('class="screen"') < article.index(first_point), slide.id
+
+
+def test_the_package_carries_what_the_draw_rule_needs(package, content):
+    data = embedded(package("fr")["index.html"].decode("utf-8"))
+    assert data["criteria"] == list(content.assessment_criteria)
+    assert {s["id"]: s["criterion"] for s in data["statements"]} == {
+        s.id: s.criterion for s in content.quiz.statements}
+
+
+NODE_DRAWS = r"""
+const rule = require(process.argv[1]);
+const data = JSON.parse(require("fs").readFileSync(0, "utf8"));
+function seeded(seed) {  // mulberry32: the same draws on every run
+  return function () {
+    seed |= 0; seed = seed + 0x6D2B79F5 | 0;
+    let t = Math.imul(seed ^ seed >>> 15, 1 | seed);
+    t = t + Math.imul(t ^ t >>> 7, 61 | t) ^ t;
+    return ((t ^ t >>> 14) >>> 0) / 4294967296;
+  };
+}
+const out = [];
+for (let seed = 1; seed <= 200; seed += 1) {
+  const random = seeded(seed);
+  const first = rule.draw(data.statements, data.criteria, data.topics, 14, [], random);
+  const ids = first.map(s => s.id);
+  const retake = rule.draw(data.statements, data.criteria, data.topics, 14, ids, random);
+  out.push([ids, retake.map(s => s.id)]);
+}
+process.stdout.write(JSON.stringify(out));
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
+def test_the_sco_draws_by_the_same_rule_as_the_app(package, content, tmp_path):
+    """The package's own draw, run in Node: 14 statements from the bank beside the mission's
+    Focal Point statement, each criterion at least twice, 6 to 8 true, every topic, and a
+    retake with none of the first attempt's statements (and every topic the bank still has
+    fresh statements for)."""
+    from training_app.content.draw import check_draw
+
+    files = package("en")
+    script = tmp_path / "sco.js"
+    script.write_bytes(files["sco.js"])
+    data = embedded(files["index.html"].decode("utf-8"))
+    result = subprocess.run(["node", "-e", NODE_DRAWS, str(script)], input=json.dumps(data),
+                            capture_output=True, text=True, timeout=60, check=True)
+    draws = json.loads(result.stdout)
+    quiz = content.quiz
+    seen = Counter()
+    for first, retake in draws:
+        for ids in (first, retake):
+            assert check_draw(quiz, ids).problems(quiz, 14) == [], ids
+            seen.update(ids)
+        assert check_draw(quiz, first).topics_missing == ()
+        assert not set(first) & set(retake)
+        for topic in check_draw(quiz, retake).topics_missing:  # only when all were used
+            assert {s.id for s in quiz.statements if s.topic == topic} <= set(first)
+    assert len({tuple(sorted(f)) for f, _r in draws}) == len(draws)
+    assert set(seen) == {s.id for s in quiz.statements}
 
 
 def test_the_pass_mark_follows_the_app_setting(app, package):

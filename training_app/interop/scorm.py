@@ -117,7 +117,8 @@ def _quiz_data(content: Content, mission, lang: str, pass_mark: float) -> dict:
     statements = []
     for key in content.quiz.statements:
         text = content.text(lang, "quiz", key.id)
-        statements.append({"id": key.id, "topic": key.topic, "text": text["statement"],
+        statements.append({"id": key.id, "topic": key.topic, "criterion": key.criterion,
+                           "text": text["statement"],
                            "explanation": text["explanation"], "answer": key.answer,
                            "slide": content.slide(key.slide).number,
                            "review": review_link(key.slide)})
@@ -140,6 +141,7 @@ def _quiz_data(content: Content, mission, lang: str, pass_mark: float) -> dict:
         "passMark": pass_mark,
         "draw": draw,
         "topics": list(content.quiz.topics),
+        "criteria": list(content.quiz.criteria),
         "statements": statements,
         "mission": own,
         "slides": len(content.slides),

@@ -3,6 +3,208 @@
 (function () {
   "use strict";
 
+  /* ---- the draw rule, as the app draws (training_app/content/draw.py) ----------------
+     `count` statements, every criterion at least twice, 40% to 60% true (6 to 9 of 15),
+     every topic where the count allows, and as few of `avoid` (the last attempt's ids) as
+     the bank allows. `random` gives numbers in [0, 1). */
+  var drawRule = (function () {
+    function trueBounds(count) {
+      var low = Math.ceil(count * 0.4 - 1e-9);
+      var high = Math.floor(count * 0.6 + 1e-9);
+      return [low, Math.max(low, high)];
+    }
+
+    function perCriterion(count, criteria) {
+      return criteria.length ? Math.min(2, Math.floor(count / criteria.length)) : 0;
+    }
+
+    function shuffled(list, random) {
+      var out = list.slice();
+      for (var i = out.length - 1; i > 0; i -= 1) {
+        var j = Math.floor(random() * (i + 1));
+        var keep = out[i]; out[i] = out[j]; out[j] = keep;
+      }
+      return out;
+    }
+
+    function problems(picked, criteria, count) {
+      var bounds = trueBounds(count);
+      var need = perCriterion(count, criteria);
+      var trues = picked.filter(function (s) { return s.answer; }).length;
+      var found = 0;
+      if (picked.length !== count) { found += 1; }
+      if (trues < bounds[0] || trues > bounds[1]) { found += 1; }
+      criteria.forEach(function (c) {
+        if (picked.filter(function (s) { return s.criterion === c; }).length < need) { found += 1; }
+      });
+      return found;
+    }
+
+    function topicsMissing(picked, topics) {
+      return topics.filter(function (t) {
+        return !picked.some(function (s) { return s.topic === t; });
+      }).length;
+    }
+
+    // one greedy pass: criteria first, then topics, then the rest; fresh statements before
+    // avoided ones; never a choice that leaves the rule impossible to meet
+    function construct(statements, criteria, topics, count, avoid, random, bounds) {
+      var keyed = statements.map(function (s) { return [avoid[s.id] ? 1 : 0, random(), s]; });
+      keyed.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
+      var order = keyed.map(function (k) { return k[2]; });
+      var need = perCriterion(count, criteria);
+      var low = bounds[0];
+      var high = bounds[1];
+      var chosen = [];
+      var taken = {};
+      var per = {};
+      var remaining = {};
+      var trues = 0;
+      var leftTrue = 0;
+      var leftFalse = 0;
+      criteria.forEach(function (c) { per[c] = 0; });
+      order.forEach(function (s) {
+        var key = s.criterion + "|" + s.answer;
+        remaining[key] = (remaining[key] || 0) + 1;
+        if (s.answer) { leftTrue += 1; } else { leftFalse += 1; }
+      });
+
+      function fits(s) {
+        if (taken[s.id] || chosen.length >= count) { return false; }
+        var t = trues + (s.answer ? 1 : 0);
+        var f = chosen.length + 1 - t;
+        if (t > high || f > count - low) { return false; }
+        var slots = count - chosen.length - 1;
+        var spareTrue = leftTrue - (s.answer ? 1 : 0);
+        var spareFalse = leftFalse - (s.answer ? 0 : 1);
+        if (low - t > Math.min(slots, spareTrue) ||
+            (count - high) - f > Math.min(slots, spareFalse)) { return false; }
+        var short = 0;
+        var forcedTrue = 0;
+        var forcedFalse = 0;
+        for (var i = 0; i < criteria.length; i += 1) {
+          var c = criteria[i];
+          var mine = s.criterion === c;
+          var k = Math.max(0, need - (per[c] || 0) - (mine ? 1 : 0));
+          var availTrue = (remaining[c + "|true"] || 0) - (mine && s.answer ? 1 : 0);
+          var availFalse = (remaining[c + "|false"] || 0) - (mine && !s.answer ? 1 : 0);
+          if (k > availTrue + availFalse) { return false; }
+          short += k;
+          forcedTrue += Math.max(0, k - availFalse);
+          forcedFalse += Math.max(0, k - availTrue);
+        }
+        return short <= slots && forcedTrue <= high - t && forcedFalse <= count - low - f;
+      }
+
+      function take(s) {
+        chosen.push(s);
+        taken[s.id] = true;
+        per[s.criterion] = (per[s.criterion] || 0) + 1;
+        remaining[s.criterion + "|" + s.answer] -= 1;
+        if (s.answer) { trues += 1; leftTrue -= 1; } else { leftFalse -= 1; }
+      }
+
+      function drawn(topic) { return chosen.some(function (s) { return s.topic === topic; }); }
+
+      shuffled(criteria, random).forEach(function (c) {
+        // first a fresh statement of a topic not drawn yet, so that the topics spread too
+        [true, false].forEach(function (spread) {
+          order.forEach(function (s) {
+            if ((per[c] || 0) >= need || s.criterion !== c) { return; }
+            if (spread && (avoid[s.id] || drawn(s.topic))) { return; }
+            if (fits(s)) { take(s); }
+          });
+        });
+      });
+      shuffled(topics, random).forEach(function (topic) {
+        if (drawn(topic)) { return; }
+        for (var i = 0; i < order.length; i += 1) {  // fresh only: a topic never costs a repeat
+          if (order[i].topic === topic && !avoid[order[i].id] && fits(order[i])) {
+            take(order[i]);
+            return;
+          }
+        }
+      });
+      order.forEach(function (s) { if (chosen.length < count && fits(s)) { take(s); } });
+      return repairTopics(chosen, statements, topics, avoid, need, bounds, random);
+    }
+
+    // bring in a topic the greedy pass missed: swap it for a statement whose topic is drawn
+    // twice, keeping the balance and each criterion's minimum, never a repeat for a fresh one
+    function repairTopics(chosen, statements, topics, avoid, need, bounds, random) {
+      chosen = chosen.slice();
+      topics.forEach(function (topic) {
+        var topicCount = {};
+        var per = {};
+        var trues = 0;
+        chosen.forEach(function (s) {
+          topicCount[s.topic] = (topicCount[s.topic] || 0) + 1;
+          per[s.criterion] = (per[s.criterion] || 0) + 1;
+          if (s.answer) { trues += 1; }
+        });
+        if (topicCount[topic]) { return; }
+        var taken = {};
+        chosen.forEach(function (s) { taken[s.id] = true; });
+        var candidates = shuffled(statements.filter(function (s) {
+          return s.topic === topic && !taken[s.id];
+        }), random).sort(function (a, b) { return (avoid[a.id] ? 1 : 0) - (avoid[b.id] ? 1 : 0); });
+        for (var n = 0; n < candidates.length; n += 1) {
+          var fresh = candidates[n];
+          for (var i = 0; i < chosen.length; i += 1) {
+            var old = chosen[i];
+            var after = trues - (old.answer ? 1 : 0) + (fresh.answer ? 1 : 0);
+            if (after < bounds[0] || after > bounds[1] || topicCount[old.topic] < 2 ||
+                (old.criterion !== fresh.criterion && per[old.criterion] <= need) ||
+                (avoid[fresh.id] && !avoid[old.id])) { continue; }
+            chosen[i] = fresh;
+            return;
+          }
+        }
+      });
+      return chosen;
+    }
+
+    function draw(statements, criteria, topics, count, avoidIds, random) {
+      var avoid = {};
+      (avoidIds || []).forEach(function (id) { avoid[id] = true; });
+      var best = null;
+      var bestCost = null;
+      for (var attempt = 0; attempt < 8; attempt += 1) {
+        var picked = construct(statements, criteria, topics, count, avoid, random,
+                               trueBounds(count));
+        var cost = [problems(picked, criteria, count),
+                    picked.filter(function (s) { return avoid[s.id]; }).length,
+                    topicsMissing(picked, topics)];
+        if (!bestCost || cost[0] < bestCost[0] || (cost[0] === bestCost[0] &&
+            (cost[1] < bestCost[1] || (cost[1] === bestCost[1] && cost[2] < bestCost[2])))) {
+          best = picked;
+          bestCost = cost;
+        }
+        if (cost[0] === 0 && cost[1] === 0 && cost[2] === 0) { break; }
+      }
+      if (bestCost[0]) {  // the bank cannot balance true and false: keep the criteria
+        var relaxed = construct(statements, criteria, topics, count, avoid, random, [0, count]);
+        if (relaxed.length > best.length) { best = relaxed; }
+      }
+      if (best.length < count) {  // still short: top up, fresh statements first
+        var have = {};
+        best.forEach(function (s) { have[s.id] = true; });
+        var rest = statements.filter(function (s) { return !have[s.id]; });
+        rest = shuffled(rest, random).sort(function (a, b) {
+          return (avoid[a.id] ? 1 : 0) - (avoid[b.id] ? 1 : 0);
+        });
+        best = best.concat(rest.slice(0, count - best.length));
+      }
+      return shuffled(best, random);
+    }
+
+    return { draw: draw, trueBounds: trueBounds };
+  }());
+
+  // outside a browser (the tests run the draw in Node), only the draw rule is wanted
+  if (typeof module === "object" && module.exports) { module.exports = drawRule; }
+  if (typeof document === "undefined") { return; }
+
   var data = JSON.parse(document.getElementById("sco-data").textContent);
   var words = data.strings;
 
@@ -259,26 +461,19 @@
     return list;
   }
 
-  // As the app draws: one statement from each topic in turn, topics and statements in random
-  // order, until there are enough; then the drawn statements in random order.
-  function drawStatements(count) {
-    var byTopic = new Map();
-    data.topics.forEach(function (topic) { byTopic.set(topic, []); });
-    data.statements.forEach(function (s) {
-      if (!byTopic.has(s.topic)) { byTopic.set(s.topic, []); }
-      byTopic.get(s.topic).push(s);
-    });
-    var pools = [];
-    byTopic.forEach(function (list) { if (list.length) { pools.push(shuffle(list.slice())); } });
-    shuffle(pools);
-    var drawn = [];
-    var left = function () { return pools.some(function (p) { return p.length > 0; }); };
-    while (drawn.length < count && left()) {
-      pools.forEach(function (pool) {
-        if (pool.length && drawn.length < count) { drawn.push(pool.pop()); }
-      });
+  function randomUnit() {
+    if (window.crypto && window.crypto.getRandomValues) {
+      var buffer = new Uint32Array(1);
+      window.crypto.getRandomValues(buffer);
+      return buffer[0] / 4294967296;
     }
-    return shuffle(drawn);
+    return Math.random();
+  }
+
+  // As the app draws (see drawRule); a retake avoids the statements of the last attempt.
+  function drawStatements(count, avoid) {
+    return drawRule.draw(data.statements, data.criteria || [], data.topics, count, avoid,
+                         randomUnit);
   }
 
   // With the mission's Focal Point known, one statement names the Focal Point or, half of
@@ -298,7 +493,8 @@
 
   function newAttempt() {
     var extra = missionStatement();
-    quiz.items = shuffle(drawStatements(data.draw - extra.length).concat(extra));
+    var last = (quiz.items || []).map(function (item) { return item.id; });
+    quiz.items = shuffle(drawStatements(data.draw - extra.length, last).concat(extra));
     var list = byId("quiz-statements");
     list.textContent = "";
     quiz.items.forEach(function (item, index) {
