@@ -26,7 +26,9 @@ from ..exports import table_download
 from ..extensions import db
 from ..forms import StaffAccountForm
 from ..i18n import _, contingent_label, countries, language_names
-from ..models import Cohort, Person, User
+from ..item_pages import render_item_page
+from ..learn import services as learn
+from ..models import Cohort, Person, QuizAttempt, User
 from . import services
 from .forms import AuditFilterForm, ContingentForm, MatrixFilterForm, MissionSettingsForm
 
@@ -133,6 +135,20 @@ def people(mission_id: int):
                            display_code=codes.display,
                            query={k: v for k, v in request.args.items()
                                   if k not in ("contingent", "category")})
+
+
+@bp.route("/hq/missions/<int:mission_id>/items")
+@hq_staff
+def items(mission_id: int):
+    """Every quiz statement answered in the mission: share correct and how well it
+    discriminates, by language (?lang=). 404 for a mission not yours."""
+    mission = mission_or_404(mission_id)
+    content = get_content()
+    attempts = db.session.scalars(select(QuizAttempt).join(
+        Person, Person.id == QuizAttempt.person_id).where(
+        Person.mission_id == mission.id, QuizAttempt.submitted_at.is_not(None)))
+    return render_item_page(content, learn.item_analysis(attempts, content), mission.name,
+                            "hq/items.html", mission=mission)
 
 
 @bp.route("/hq/missions/<int:mission_id>/settings", methods=["GET", "POST"])

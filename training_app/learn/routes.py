@@ -96,7 +96,7 @@ def slide(number: int):
         abort(404)
     learner = current_user.is_authenticated and current_user.is_learner
     if learner and opened_by_a_person():
-        services.record_slide_view(current_user.id, item.id)
+        services.open_slide(current_user, item.id)
     own_category = current_user.category if learner else None
     facts = mission_facts(_mission(), g.lang)
     body = _slide_body(content.fingerprint, g.lang, number, learner, own_category,
@@ -115,6 +115,7 @@ def _slide_body(fingerprint: str, lang: str, number: int, learner: bool,
     return Markup(render_template(
         "learn/_slide.html", content=content, slide=item,
         text=content.text(lang, "slides", item.id), total=len(content.slides),
+        loc=content.localized(lang, "slides", item.id),
         facts=dict(facts), learner=learner,
         consequence_groups=consequence_order(own_category),
         own_regime=CATEGORIES_BY_ID[own_category].consequences if own_category else None,
@@ -160,6 +161,7 @@ def case_study(case_id: str):
     return render_template(
         "learn/case_study.html", content=content, case=item,
         text=content.text(g.lang, "case_studies", item.id), form=form, answered=existing,
+        loc=content.localized(g.lang, "case_studies", item.id),
         facts=mission_facts(_mission(), g.lang), position=position + 1, total=len(ids),
         next_id=ids[position + 1] if position + 1 < len(ids) else None,
     ), status
@@ -168,8 +170,13 @@ def case_study(case_id: str):
 @bp.route("/quiz", methods=["GET"])
 @learners
 def quiz():
-    """The true/false quiz: an open attempt of statements drawn across the topics."""
+    """The true/false quiz: an open attempt of statements drawn across the topics. After a
+    failed attempt, the slides behind what was missed come first."""
     content = get_content()
+    if current_user.review_slides:
+        review = [content.slide(sid) for sid in current_user.review_slides if content.slide(sid)]
+        if review:
+            return render_template("learn/review_first.html", slides=review, content=content)
     attempt = services.open_attempt(current_user.id, content, g.lang, current_user.mission)
     return render_template("learn/quiz.html", content=content, attempt=attempt, form=QuizForm(),
                            pass_mark=services.pass_mark(content), answers={}, missing=[],
@@ -219,8 +226,9 @@ def quiz_result(token: str):
                             {k: bool(v) for k, v in (attempt.answers or {}).items()},
                             mark, attempt.mission_statements)
     progress = services.progress_of(current_user.id, content)
+    review = [content.slide(s) for s in (current_user.review_slides or ()) if content.slide(s)]
     return render_template("learn/result.html", content=content, attempt=attempt, result=result,
-                           progress=progress, pass_mark=mark,
+                           progress=progress, pass_mark=mark, review=review,
                            statement=services.statement_view(content, attempt, g.lang))
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..audit import record
 from ..certificates import services as certificates
+from ..content.draw import draw_statements, slides_to_review
 from ..content.loader import Content, Quiz
 from ..extensions import db
 from ..models import (
@@ -114,6 +115,15 @@ def _insert_once(row) -> bool:
         return False
 
 
+def open_slide(person: Person, slide_id: str) -> None:
+    """The learner opened a slide: its first view is recorded, and if it was one to review
+    after a failed quiz, it is crossed off."""
+    record_slide_view(person.id, slide_id)
+    if person.review_slides and slide_id in person.review_slides:
+        person.review_slides = [s for s in person.review_slides if s != slide_id] or None
+        db.session.commit()
+
+
 def record_slide_view(person_id: int, slide_id: str) -> bool:
     """Record the first view of a slide; True only the first time."""
     exists = db.session.scalar(
@@ -176,6 +186,7 @@ def save_case_study_answer(person_id: int, case_id: str, answer: str) -> CaseStu
 
 
 FOCAL_POINT_STATEMENT = "mission-focal-point"
+FOCAL_POINT_SLIDE = {FOCAL_POINT_STATEMENT: "reporting-channels"}  # the slide it rests on
 
 
 def mission_statements(mission, rng: random.Random) -> dict[str, dict]:
@@ -191,25 +202,6 @@ def mission_statements(mission, rng: random.Random) -> dict[str, dict]:
     return {FOCAL_POINT_STATEMENT: {"answer": True, "named": mission.focal_point_name,
                                     "focal_point": mission.focal_point_name,
                                     "mission": mission.name}}
-
-
-def draw_statements(quiz: Quiz, rng: random.Random | None = None, count: int | None = None
-                    ) -> list[str]:
-    """Statements for one attempt: spread across every topic, then in random order."""
-    rng = rng or random.SystemRandom()
-    count = quiz.draw if count is None else count
-    by_topic: dict[str, list[str]] = {t: [] for t in quiz.topics}
-    for s in quiz.statements:
-        by_topic.setdefault(s.topic, []).append(s.id)
-    pools = [rng.sample(ids, len(ids)) for ids in by_topic.values() if ids]
-    rng.shuffle(pools)
-    drawn: list[str] = []
-    while len(drawn) < count and any(pools):
-        for pool in pools:
-            if pool and len(drawn) < count:
-                drawn.append(pool.pop())
-    rng.shuffle(drawn)
-    return drawn
 
 
 def open_attempt(person_id: int, content: Content, language: str, mission=None) -> QuizAttempt:
@@ -232,7 +224,13 @@ def open_attempt(person_id: int, content: Content, language: str, mission=None) 
         return attempt
     rng = random.SystemRandom()
     extra = mission_statements(mission, rng)
-    ids = draw_statements(content.quiz, rng, content.quiz.draw - len(extra)) + list(extra)
+    previous = db.session.scalar(
+        select(QuizAttempt.statement_ids).where(
+            QuizAttempt.person_id == person_id, QuizAttempt.submitted_at.is_not(None))
+        .order_by(QuizAttempt.submitted_at.desc(), QuizAttempt.id.desc()).limit(1)) or ()
+    # a retake draws other statements where the bank allows
+    ids = draw_statements(content.quiz, rng, content.quiz.draw - len(extra),
+                          avoid=previous) + list(extra)
     rng.shuffle(ids)
     attempt = QuizAttempt(
         person_id=person_id, token=secrets.token_urlsafe(16), quiz_id=content.quiz.id,
@@ -332,6 +330,13 @@ def submit_quiz(person: Person, attempt: QuizAttempt, answers: dict[str, bool],
         record(actor, "paper_quiz.recorded", person, mission_id=person.mission_id,
                cohort=cohort, correct=attempt.correct, total=attempt.total)
         db.session.commit()
+    elif first:
+        # a learner who failed looks again at the slides behind what they missed first
+        wrong = grade(content.quiz, attempt.statement_ids, answers, pass_mark(content),
+                      attempt.mission_statements).wrong
+        person.review_slides = None if attempt.passed else [
+            s.id for s in slides_to_review(content, wrong, FOCAL_POINT_SLIDE)] or None
+        db.session.commit()
     return Submission(attempt, first, settle(person, content, language, instance_path,
                                              actor=actor))
 
@@ -380,23 +385,37 @@ def statement_view(content: Content, attempt: QuizAttempt, lang: str):
             facts = extra[statement_id]
             with in_language(lang):
                 if facts["answer"]:
-                    explanation = _("True. %(name)s is the Focal Point for sexual "
-                                    "exploitation and abuse in %(mission)s.",
+                    explanation = _("%(name)s is the Focal Point for sexual exploitation "
+                                    "and abuse in %(mission)s.",
                                     name=facts["focal_point"], mission=facts["mission"])
                 else:
-                    explanation = _("False. %(named)s is the Alternate; the Focal Point for "
-                                    "sexual exploitation and abuse in %(mission)s is %(name)s.",
+                    explanation = _("%(named)s is the Alternate; the Focal Point for sexual "
+                                    "exploitation and abuse in %(mission)s is %(name)s.",
                                     named=facts["named"], name=facts["focal_point"],
                                     mission=facts["mission"])
                 statement = _("In %(mission)s, the Focal Point for sexual exploitation and "
                               "abuse is %(name)s.", mission=facts["mission"],
                               name=facts["named"])
-            return {"statement": statement, "explanation": explanation,
-                    "answer": facts["answer"], "slide": content.slide("reporting-channels")}
+            return {"statement": statement, "explanation": explanation, "loc": None,
+                    "answer": facts["answer"],
+                    "slide": content.slide(FOCAL_POINT_SLIDE[FOCAL_POINT_STATEMENT])}
         text = content.text(lang, "quiz", statement_id)
         key = content.quiz.statement(statement_id)
         return {"statement": text["statement"], "explanation": text["explanation"],
                 "answer": answer_key(content.quiz, statement_id, extra),
-                "slide": content.slide(key.slide)}
+                "slide": content.slide(key.slide),
+                # a translation of an older English text: the current English beside it
+                "loc": content.localized(lang, "quiz", statement_id)}
 
     return lookup
+
+
+def item_analysis(attempts, content: Content):
+    """Which statements learners get right, and which tell those who understand from those
+    who do not (per language and overall), over submitted attempts."""
+    from ..content import items
+
+    return items.item_analysis(
+        items.graded(a.language, a.passed, a.statement_ids, a.answers,
+                     lambda sid, a=a: answer_key(content.quiz, sid, a.mission_statements))
+        for a in attempts if a.submitted_at is not None)

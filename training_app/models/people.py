@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, event, inspect
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -46,6 +46,9 @@ class Person(UserMixin, db.Model):
     certificate_status: Mapped[str | None] = mapped_column(String(8))
     # raised to end every session of the account at once (sign-out, new PIN, reset)
     session_version: Mapped[int] = mapped_column(default=0)
+    # after a failed quiz: the slides behind what was missed, not yet opened again; the next
+    # attempt waits until it is empty
+    review_slides: Mapped[list | None] = mapped_column(JSON)
 
     mission: Mapped[Mission] = relationship()
     contingent: Mapped[Contingent | None] = relationship()

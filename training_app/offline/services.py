@@ -95,7 +95,7 @@ def _slide(person: Person, event: dict, context: Context) -> str:
     slide = context.content.slide_by_number(number) if isinstance(number, int) else None
     if slide is None:
         raise Rejected("unknown-slide")
-    learn.record_slide_view(person.id, slide.id)
+    learn.open_slide(person, slide.id)
     return "applied"
 
 

@@ -47,6 +47,7 @@ from ..extensions import db
 from ..facts import mission_facts
 from ..forms import PersonForm
 from ..i18n import _, contingent_label, format_date, in_language, language_names, text_direction
+from ..item_pages import render_item_page
 from ..learn import services as learn
 from ..models import Certificate, Cohort, Contingent, Enrolment, Person, User
 from ..models.base import utcnow
@@ -141,8 +142,9 @@ def cohort(cohort_id: int):
     cohort = cohort_or_404(cohort_id)
     content = get_content()
     board = services.cohort_board(cohort, content)
-    items = services.item_analysis(cohort, content)[:10]
-    return render_template("train/cohort.html", cohort=cohort, board=board, items=items,
+    analysis = learn.item_analysis(services.cohort_attempts(cohort), content)
+    return render_template("train/cohort.html", cohort=cohort, board=board,
+                           items=analysis.most_missed(limit=10), analysis=analysis,
                            content=content, total_slides=len(content.slides),
                            total_cases=len(content.case_studies), modes=mode_labels(),
                            categories=CATEGORY_BY_ID, form=FlaskForm(),
@@ -153,6 +155,18 @@ def _item_text(content, sid: str) -> str:
     if sid == learn.FOCAL_POINT_STATEMENT:
         return _("Recognising the mission's Focal Point")
     return content.text(g.lang, "quiz", sid)["statement"]
+
+
+@bp.route("/train/cohorts/<int:cohort_id>/items")
+@trainers
+def items(cohort_id: int):
+    """Every statement the cohort answered: share correct and how well it tells those who
+    understood from those who did not, by language (?lang=)."""
+    cohort = cohort_or_404(cohort_id)
+    content = get_content()
+    return render_item_page(content, learn.item_analysis(services.cohort_attempts(cohort),
+                                                         content),
+                            cohort.name, "train/items.html", cohort=cohort)
 
 
 @bp.route("/train/cohorts/<int:cohort_id>/board.json")
@@ -346,6 +360,7 @@ def audience(cohort_id: int):
     slide = content.slide_by_number(cohort.current_slide) or content.slides[0]
     return render_template("train/audience.html", cohort=cohort, slide=slide,
                            text=content.text(cohort.language, "slides", slide.id),
+                           points=content.screen_points(cohort.language, slide.id),
                            total=len(content.slides),
                            facts=mission_facts(cohort.mission, cohort.language))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import secrets
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -206,41 +206,11 @@ def cohort_board(cohort: Cohort, content: Content) -> list[BoardRow]:
             for p, attended in enrolments]
 
 
-@dataclass(frozen=True)
-class ItemStat:
-    statement_id: str
-    answered: int
-    wrong: int
-    by_language: dict[str, tuple[int, int]]  # lang -> (wrong, answered)
-
-    @property
-    def wrong_share(self) -> float:
-        return self.wrong / self.answered if self.answered else 0.0
-
-
-def item_analysis(cohort: Cohort, content: Content) -> list[ItemStat]:
-    """Which statements the cohort got wrong most often; ids are the same in every language."""
-    attempts = db.session.scalars(
+def cohort_attempts(cohort: Cohort) -> list[QuizAttempt]:
+    """The submitted quiz attempts of the cohort's learners."""
+    return list(db.session.scalars(
         select(QuizAttempt).join(Enrolment, Enrolment.person_id == QuizAttempt.person_id)
-        .where(Enrolment.cohort_id == cohort.id, QuizAttempt.submitted_at.is_not(None)))
-    answered: Counter = Counter()
-    wrong: Counter = Counter()
-    per_lang: dict[str, Counter] = defaultdict(Counter)
-    for attempt in attempts:
-        answers = attempt.answers or {}
-        for sid in attempt.statement_ids:
-            key = learn.answer_key(content.quiz, sid, attempt.mission_statements)
-            answered[sid] += 1
-            per_lang[sid][(attempt.language, "n")] += 1
-            if answers.get(sid) is not key:
-                wrong[sid] += 1
-                per_lang[sid][(attempt.language, "w")] += 1
-    stats = []
-    for sid, n in answered.items():
-        langs = sorted({lang for lang, _k in per_lang[sid]})
-        stats.append(ItemStat(sid, n, wrong[sid], {
-            lang: (per_lang[sid][(lang, "w")], per_lang[sid][(lang, "n")]) for lang in langs}))
-    return sorted(stats, key=lambda s: (-s.wrong_share, -s.wrong, s.statement_id))
+        .where(Enrolment.cohort_id == cohort.id, QuizAttempt.submitted_at.is_not(None))))
 
 
 def paper_statement_ids(cohort: Cohort, content: Content) -> list[str]:
