@@ -104,11 +104,12 @@ def catalog_problems(translations: Path, pot: Path, languages: list[str]) -> dic
             if not strings or any(not s for s in strings):
                 found.append(f"untranslated: {key!r}")
                 continue
-            expected = fields(key)
+            plural = isinstance(message.id, tuple)
+            # a plural message's forms take the placeholders of its singular and plural; a
+            # form for exactly one may leave out the number
+            expected = set().union(*map(fields, message.id)) if plural else fields(key)
             for s in strings:
-                # a plural form for exactly one may leave out the number
-                if fields(s) != expected and not (fields(s) == expected - {"num"} and
-                                                  isinstance(message.id, tuple)):
+                if fields(s) != expected and not (plural and fields(s) == expected - {"num"}):
                     found.append(f"placeholders differ: {key!r} -> {s!r}")
                     break
         problems[lang] = found
