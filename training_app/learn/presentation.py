@@ -7,9 +7,9 @@ from flask import current_app, url_for
 
 from ..categories import BY_ID as CATEGORIES_BY_ID
 from ..certificates.codes import display as display_code
-from ..certificates.pdf import CertificateText, render_certificate
-from ..content.loader import Content, fill
-from ..i18n import _, format_locale, text_direction
+from ..certificates.pdf import CertificateText, CertificateWords, render_certificate
+from ..content.loader import Content
+from ..i18n import _, format_locale
 from ..models import Certificate, Mission
 
 
@@ -69,30 +69,44 @@ def statement_text(content: Content, attempt):
     return lookup
 
 
-def certificate_text(cert: Certificate, content: Content, lang: str) -> CertificateText:
+def certificate_words(cert: Certificate, content: Content, lang: str) -> CertificateWords:
+    """The certificate's words in `lang` (call inside force_locale(lang) for another
+    language than the page's)."""
     person = cert.person
     words = content.text(lang, "module", "certificate")
-    module_title = words["module"]
     category = CATEGORIES_BY_ID.get(person.category)
     details = [(_("Personnel number"), person.personnel_number)]
     if category:
         details.append((_("Personnel category"), str(category.label)))
     if person.contingent:
         details.append((_("Contingent"), f"{person.contingent.country} — {person.contingent.unit}"))
-    details.append((_("Mission"), person.mission.name))
     completed_on = format_date(cert.issued_at, "long", locale=format_locale(lang))
     details.append((_("Date of completion"), completed_on))
-    return CertificateText(
-        language=lang, direction=text_direction(lang), title=words["title"],
-        statement=fill(words["statement"], {"name": person.name, "module": module_title}),
-        module=module_title, details=tuple(details), code_label=_("Verification code"),
-        code=display_code(cert.code),
+    return CertificateWords(
+        language=lang, title=words["title"], statement=words["statement"],
+        module=words["module"], details=tuple(details), code_label=_("Verification code"),
         verify_hint=_("Anyone can check this certificate by scanning the QR code or opening "
-                      "the address below."),
+                      "the address below."))
+
+
+def certificate_text(cert: Certificate, content: Content, lang: str) -> CertificateText:
+    """The certificate in `lang`, with the mission's second language where it set one."""
+    from flask_babel import force_locale
+
+    mission = cert.person.mission
+    second_lang = mission.certificate_second_language or ""
+    second = None
+    if second_lang and second_lang != lang and second_lang in content.languages:
+        with force_locale(second_lang):
+            second = certificate_words(cert, content, second_lang)
+    return CertificateText(
+        holder=cert.person.name, words=certificate_words(cert, content, lang),
+        code=display_code(cert.code),
         verify_url=url_for("verify_public.verify_code_any_language", code=cert.code,
                            _external=True),
-        token=cert.token,
-    )
+        issuer=mission.name, unit=mission.certificate_unit,
+        signatory=mission.certificate_signatory_name,
+        signatory_title=mission.certificate_signatory_title, second=second, token=cert.token)
 
 
 def certificate_pdf(cert: Certificate, content: Content, lang: str) -> bytes:
