@@ -58,14 +58,16 @@ class CertificateText:
         return (self.words,) if self.second is None else (self.words, self.second)
 
 
-_EDGE = re.compile(r"^[\s,.;:،。，：；]+|[\s,;:،，：；]+$")
-_LONE = re.compile(r"^[\s.,;:،。，：；!?！？]*$")
+# Punctuation and quotation marks that only made sense around a placeholder: at the start of
+# a piece after one (closing marks), at the end of a piece before one (opening marks)
+_EDGE = re.compile(r"^[\s,.;:،。，：；»”’\"」』》）)]+|[\s,;:،，：；«“„\"「『《（(]+$")
+_LONE = re.compile(r"^[\s.,;:،。，：；!?！？«»“”„\"「」『』《》（）()]*$")
 
 
 def statement_parts(statement: str) -> list[tuple[str, str]]:
     """The statement as ("text", words), ("name", "") and ("module", "") parts in reading
-    order: the name and the module title are set apart, so punctuation left alone at a
-    part's edge (", qui a suivi ..." or a final ".") is dropped."""
+    order: the name and the module title are set apart, so punctuation and quotation marks
+    left at a part's edge (", qui a suivi ...", «...», a final ".") are dropped."""
     parts = []
     for piece in re.split(r"(\{name\}|\{module\})", statement):
         if piece in ("{name}", "{module}"):

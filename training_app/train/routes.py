@@ -202,6 +202,21 @@ def join_sheet(cohort_id: int):
     return render_template("train/sheet.html", cohort=cohort, url=url, qr=qr_svg(url))
 
 
+@bp.route("/train/cohorts/<int:cohort_id>/sheet.pdf")
+@staff_required(*TRAIN_ROLES)
+def join_sheet_pdf(cohort_id: int):
+    """The join sheet as a PDF to print, in the cohort's language."""
+    from ..printing.join_sheet import render_join_sheet
+    from .printouts import join_sheet_text
+
+    cohort = cohort_or_404(cohort_id)
+    content = get_content()
+    url = url_for("learn_join.join", lang=cohort.language, code=cohort.join_code,
+                  _external=True)
+    return attachment(render_join_sheet(join_sheet_text(cohort, content, url)),
+                      "application/pdf", f"cohort-{cohort.id}-join-sheet.pdf")
+
+
 # --- roster import -------------------------------------------------------------------------
 
 def _imports_dir() -> Path:
@@ -383,6 +398,21 @@ def paper_quiz(cohort_id: int):
                            strict=True)), with_key=with_key,
                            direction=Locale.parse(cohort.language).text_direction,
                            cohort_lang=cohort.language)
+
+
+@bp.route("/train/cohorts/<int:cohort_id>/paper-quiz.pdf")
+@staff_required(*TRAIN_ROLES)
+def paper_quiz_pdf(cohort_id: int):
+    """The paper quiz as a PDF in the cohort's language, a sheet per enrolled learner;
+    ?key=1 gives the trainer's answer key instead."""
+    from ..printing.paper_quiz import render_quiz_sheets
+    from .printouts import paper_quiz_text
+
+    cohort = cohort_or_404(cohort_id)
+    with_key = request.args.get("key") == "1"
+    pdf = render_quiz_sheets(paper_quiz_text(cohort, get_content(), with_key))
+    name = "answer-key" if with_key else "paper-quiz"
+    return attachment(pdf, "application/pdf", f"cohort-{cohort.id}-{name}.pdf")
 
 
 @bp.route("/train/cohorts/<int:cohort_id>/paper-entry", methods=["GET", "POST"])
