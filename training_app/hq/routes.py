@@ -147,7 +147,8 @@ def people(mission_id: int):
 @bp.route("/hq/missions/<int:mission_id>/settings", methods=["GET", "POST"])
 @staff_required(*HQ_ROLES)
 def settings(mission_id: int):
-    """Mission name, Focal Point and Alternate, Off-Limits directive (audited)."""
+    """Mission name, Focal Point and Alternate, Off-Limits directive, what certificates
+    print (audited)."""
     mission = mission_or_404(current_user, mission_id)
     form = MissionSettingsForm(obj=mission)
     if form.validate_on_submit():
@@ -155,7 +156,9 @@ def settings(mission_id: int):
             mission, f"user:{current_user.id}",
             **{name: clean_text(getattr(form, name).data) for name in (
                 "name", "focal_point_name", "focal_point_contact", "alternate_name",
-                "alternate_contact", "offlimits_directive")})
+                "alternate_contact", "offlimits_directive", "certificate_unit",
+                "certificate_signatory_name", "certificate_signatory_title",
+                "certificate_second_language")})
         flash(_("Settings saved.") if changed else _("Nothing changed."), "success")
         return redirect(url_for("hq.settings", mission_id=mission.id))
     return render_template("hq/settings.html", mission=mission, form=form)
