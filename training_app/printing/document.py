@@ -91,6 +91,7 @@ class Document:
     author: str = ""
     keywords: str = ""
     boxes: list[TextBox] = field(default_factory=list)
+    figures: list[tuple[int, float, float, float, float]] = field(default_factory=list)
 
     def __post_init__(self):
         pdf = _PDF(orientation=self.orientation, unit="mm", format="A4")
@@ -135,6 +136,7 @@ class Document:
         """A QR code (error correction M) `size` mm square at (x, y), drawn as vector
         squares: sharp at any scale, a few hundred bytes, and no image decoder involved.
         Keep a white margin of four modules around it."""
+        self.figures.append((self.pdf.page, x, y, size, size))
         code = segno.make(data, error="m")
         matrix = code.matrix
         module = size / len(matrix)

@@ -191,3 +191,11 @@ def fresh_program(font: TTFFont, source: tuple[bytes, int]) -> None:
     program.setGlyphOrder(list(order))
     font.ttfont = program
     font._hbfont = None
+
+
+def clear_cache() -> None:
+    """Forget the parsed fonts (tests: to compare with fonts parsed afresh)."""
+    with _lock:
+        for font, _ in _templates.values():
+            font.close()
+        _templates.clear()

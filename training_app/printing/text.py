@@ -12,9 +12,12 @@ state, so no line can inherit anything from the one before.
 
 from __future__ import annotations
 
+import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 
+from fpdf import FPDF
 from fpdf.bidi import BidiParagraph
 from fpdf.enums import TextDirection
 
@@ -26,6 +29,9 @@ INK = (20, 20, 20)
 SCALE = {"ar": 1.12}
 NO_LINE_START = frozenset("，。、；：！？）》」』】〕〉”’,.;:!?)»%")
 NO_LINE_END = frozenset("（《「『【〔〈“‘(«")
+# Where a line may break: any white space but the no-break spaces (U+00A0, U+2007, U+202F)
+# that French and Russian put before a colon or in "2026 г."
+_BREAKABLE = re.compile(r"[^\S\u00a0\u2007\u202f]+")
 
 
 @dataclass(frozen=True)
@@ -61,11 +67,29 @@ _BREAKS: dict[tuple, tuple[str, ...]] = {}
 _CACHE_LIMIT = 50_000
 
 
+_local = threading.local()
+
+
+def _measurer() -> FPDF:
+    """This thread's document for measuring text, never written."""
+    pdf = getattr(_local, "pdf", None)
+    if pdf is None:
+        pdf = _local.pdf = FPDF(unit="mm")
+    return pdf
+
+
 def _remember(cache: dict, key: tuple, value):
     if len(cache) > _CACHE_LIMIT:
         cache.clear()
     cache[key] = value
     return value
+
+
+def clear_caches() -> None:
+    """Forget measured widths and line breaks (tests), and this thread's measuring fonts."""
+    for cache in (_WIDTHS, _RUNS, _BREAKS):
+        cache.clear()
+    _local.pdf = None
 
 
 def _is_cjk(char: str) -> bool:
@@ -138,8 +162,13 @@ class Writer:
         found = _WIDTHS.get(key)
         if found is not None:
             return found
-        pdf = self.doc.pdf
-        self._select(family, bold, 100, rtl)
+        # Measured on a document of its own: the one being drawn only gets the fonts and
+        # glyphs it draws, in the order it draws them, whatever the caches held before.
+        pdf = _measurer()
+        style, face = self.doc.available[family].face(bold)
+        fonts.add_font(pdf, family, style, face)
+        pdf.set_font(family, style, 100)
+        pdf.set_text_shaping(use_shaping_engine=True, direction="rtl" if rtl else "ltr")
         return _remember(_WIDTHS, key, pdf.get_string_width(text) / 100)
 
     def _select(self, family: str, bold: bool, size: float, rtl: bool) -> None:
@@ -170,7 +199,7 @@ class Writer:
 
     def _tokens(self, text: str) -> tuple[list[str], str]:
         if not self.cjk:
-            return text.split(), " "
+            return [t for t in _BREAKABLE.split(text) if t], " "
         tokens: list[str] = []
         for ch in text:
             if tokens and (ch in NO_LINE_START or ch == " " or tokens[-1][-1] in NO_LINE_END
@@ -201,7 +230,7 @@ class Writer:
                 used = self.width(current, 1, bold)
         if current:
             lines.append(current)
-        return [line.strip() for line in lines if line.strip()] or []
+        return [stripped for line in lines if (stripped := line.strip(" \t\r\n"))]
 
     def _fitting_prefix(self, token: str, room: float, bold: bool) -> int:
         low, high = 1, len(token) - 1
