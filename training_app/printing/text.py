@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from fpdf import FPDF
 from fpdf.bidi import BidiParagraph
-from fpdf.enums import TextDirection
+from fpdf.enums import TextDirection, TextMode
 
 from . import fonts
 from .document import Document, TextBox
@@ -297,6 +297,12 @@ class Writer:
             for run in runs:
                 run_w = run.width * size
                 self._select(run.family, style.bold, size, run.rtl)
+                # A face without bold (Chinese) is emboldened by stroking its outlines
+                faux = style.bold and self.doc.available[run.family].bold is None
+                pdf.text_mode = TextMode.FILL_STROKE if faux else TextMode.FILL
+                if faux:
+                    pdf.set_draw_color(*style.color)
+                    pdf.set_line_width(size * PT * 0.03)
                 pdf.set_xy(cursor, y)
                 pdf.cell(w=run_w, h=h, text=run.text)
                 cursor += run_w
