@@ -69,7 +69,7 @@ def certificate_strings(text) -> list[str]:
     strings = [text.holder, text.issuer, text.unit, text.signatory, text.signatory_title,
                text.code, text.verify_url]
     for words in text.languages:
-        strings += [words.title, words.module, words.code_label, words.verify_hint]
+        strings += [words.title, words.module, words.code_line, words.verify_hint]
         strings += [part for kind, part in statement_parts(words.statement) if kind == "text"]
         for label, value in words.details:
             strings += [label, value]

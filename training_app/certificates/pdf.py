@@ -30,7 +30,7 @@ class CertificateWords:
     statement: str
     module: str
     details: tuple[tuple[str, str], ...]  # (label, value)
-    code_label: str
+    code_line: str  # "Verification code: ABCD-EFGH-JKMN."
     verify_hint: str
 
 
@@ -208,10 +208,8 @@ def _foot(doc: Document, main: Writer, other: Writer | None, text: CertificateTe
     rtl = main.rtl
     left, right = MARGIN, doc.width - MARGIN
     width = right - left
-    foot = [(main, f"{text.words.code_label}: {text.code}. {text.words.verify_hint}")]
-    if other:
-        foot.append((other, f"{text.second.code_label}: {text.code}. "
-                            f"{text.second.verify_hint}"))
+    foot = [(writer, f"{words.code_line} {words.verify_hint}") for writer, words in
+            ((main, text.words), (other, text.second)) if writer is not None]
     hint = Style(8.5, False, GREY, 1.25)
     address = Style(8.5, False, DARK, 1.2)
     fitted = [(writer, words, writer.fit(words, width, hint, 6.5)) for writer, words in foot]

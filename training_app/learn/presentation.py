@@ -84,7 +84,8 @@ def certificate_words(cert: Certificate, content: Content, lang: str) -> Certifi
     details.append((_("Date of completion"), completed_on))
     return CertificateWords(
         language=lang, title=words["title"], statement=words["statement"],
-        module=words["module"], details=tuple(details), code_label=_("Verification code"),
+        module=words["module"], details=tuple(details),
+        code_line=_("Verification code: %(code)s.", code=display_code(cert.code)),
         verify_hint=_("Anyone can check this certificate by scanning the QR code or opening "
                       "the address below."))
 
