@@ -31,7 +31,7 @@ from training_app.train import services as train
 from training_app.train.printouts import join_sheet_text, paper_quiz_text
 
 from . import pdfcheck
-from .conftest import Actions
+from .conftest import ROOT, Actions
 
 LANGS = ["ar", "en", "es", "fr", "ru", "zh"]
 NAMES = {"ar": "نور حداد", "en": "Amina Diallo", "es": "Lucía Rojas", "fr": "Chloé Martin",
@@ -77,6 +77,8 @@ def certificate_strings(text) -> list[str]:
 
 
 def rendered(doc: Document, name: str) -> bytes:
+    # the shipped fonts suffice: no system font is needed for the module's own words
+    assert not any("cjkfull" in box.fonts for box in doc.boxes)
     data = doc.output()
     pdfcheck.save_images(data, name)
     return data
@@ -209,6 +211,16 @@ def test_shared_fonts_give_the_same_pdf_as_fonts_parsed_afresh(certified):
     assert warm[1] == warm[2] == fresh[1]
     for data in fresh:
         pdfcheck.check_glyphs(data)
+
+
+def test_the_shipped_chinese_face_has_every_character_of_the_chinese_texts():
+    chars = set()
+    for path in [*ROOT.glob("modules/*/zh/*.yaml"), *ROOT.glob("quizzes/*/zh.yaml"),
+                 ROOT / "translations/zh/LC_MESSAGES/messages.po"]:
+        chars |= set(path.read_text("utf-8"))
+    covered = printing_fonts.coverage(printing_fonts.CJK.regular)
+    missing = sorted(ch for ch in chars if ord(ch) > 0x2E7F and ord(ch) not in covered)
+    assert not missing, f"rebuild the subset (tools/make_font_subsets.py): {missing[:20]}"
 
 
 def test_text_in_no_font_is_reported_not_dropped():
