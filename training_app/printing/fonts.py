@@ -177,6 +177,9 @@ def add_font(pdf: FPDF, family: str, style: str, face: Face) -> tuple[bytes, int
     font.missing_glyphs = []
     font.biggest_size_pt = 0
     font.subset = SubsetMap(font)
+    # fpdf2 sets the size on the HarfBuzz font before shaping: each document its own font
+    # object, over the one parsed face all share
+    font._hbfont = type(template.hbfont)(template.hbfont.face)
     pdf.fonts[fontkey] = font
     return data, face.number
 
