@@ -213,6 +213,22 @@ def test_shared_fonts_give_the_same_pdf_as_fonts_parsed_afresh(certified):
         pdfcheck.check_glyphs(data)
 
 
+def test_documents_drawn_in_parallel_threads_come_out_as_drawn_alone(certified):
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [certified(lang, second="en" if lang != "en" else "")[1] for lang in LANGS]
+
+    def pdf(text):
+        doc = draw_certificates([text])
+        doc.pdf.set_creation_date(FIXED)
+        return doc.output()
+
+    alone = [pdf(t) for t in texts]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(pdf, texts * 3))
+    assert together == alone * 3
+
+
 def test_the_shipped_chinese_face_has_every_character_of_the_chinese_texts():
     chars = set()
     for path in [*ROOT.glob("modules/*/zh/*.yaml"), *ROOT.glob("quizzes/*/zh.yaml"),
