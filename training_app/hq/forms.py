@@ -5,7 +5,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..i18n import _l
+from ..i18n import _, _l
 
 
 class MatrixFilterForm(FlaskForm):
@@ -30,6 +30,20 @@ class MissionSettingsForm(FlaskForm):
     alternate_contact = StringField(_l("Alternate: contact"), validators=[Length(max=200)])
     offlimits_directive = StringField(_l("Reference of the mission's Off-Limits directive"),
                                       validators=[Length(max=200)])
+    certificate_unit = StringField(_l("Issuing unit on certificates (for example, Conduct and "
+                                      "Discipline Unit)"), validators=[Length(max=200)])
+    certificate_signatory_name = StringField(_l("Name of the person who signs certificates"),
+                                             validators=[Length(max=200)])
+    certificate_signatory_title = StringField(_l("Title of the person who signs certificates"),
+                                              validators=[Length(max=200)])
+    certificate_second_language = SelectField(_l("Second language on certificates"),
+                                              validate_choice=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.certificate_second_language.choices = [
+            ("", _("None: the holder's language only")), ("en", _("English")),
+            ("fr", _("French"))]
 
 
 class ContingentForm(FlaskForm):

@@ -154,7 +154,8 @@ def items(mission_id: int):
 @bp.route("/hq/missions/<int:mission_id>/settings", methods=["GET", "POST"])
 @hq_staff
 def settings(mission_id: int):
-    """Mission name, Focal Point and Alternate, Off-Limits directive (audited)."""
+    """Mission name, Focal Point and Alternate, Off-Limits directive, what certificates
+    print (audited)."""
     mission = mission_or_404(mission_id)
     form = MissionSettingsForm(obj=mission)
     if form.validate_on_submit():
@@ -162,7 +163,9 @@ def settings(mission_id: int):
             mission, current_user,
             **{name: accounts.clean_text(getattr(form, name).data) for name in (
                 "name", "focal_point_name", "focal_point_contact", "alternate_name",
-                "alternate_contact", "offlimits_directive")})
+                "alternate_contact", "offlimits_directive", "certificate_unit",
+                "certificate_signatory_name", "certificate_signatory_title",
+                "certificate_second_language")})
         flash(_("Settings saved.") if changed else _("Nothing changed."), "success")
         return redirect(url_for("hq.settings", mission_id=mission.id))
     return render_template("hq/settings.html", mission=mission, form=form)

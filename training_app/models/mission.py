@@ -23,6 +23,15 @@ class Mission(db.Model):
     alternate_contact: Mapped[str] = mapped_column(String(200), default="")
     offlimits_directive: Mapped[str] = mapped_column(String(200), default="")
     self_registration: Mapped[bool] = mapped_column(default=True)
+    # What the mission's certificates name as issuer and signatory, and a second language
+    # ("", "en" or "fr") printed beside the holder's for verifiers who do not read it
+    certificate_unit: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    certificate_signatory_name: Mapped[str] = mapped_column(String(200), default="",
+                                                            server_default="")
+    certificate_signatory_title: Mapped[str] = mapped_column(String(200), default="",
+                                                             server_default="")
+    certificate_second_language: Mapped[str] = mapped_column(String(5), default="",
+                                                             server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     contingents: Mapped[list[Contingent]] = relationship(

@@ -6,10 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from fpdf import FPDF
-from fpdf.bidi import auto_detect_base_direction
-from fpdf.enums import TextDirection
 
-from ..certificates.pdf import register_fonts, use_language
+from ..printing import Document, Style, Writer
 
 PANEL_W, PANEL_H = 92.0, 130.0  # one face of the folded card, in mm (about passport size)
 CARD_W = 2 * PANEL_W
@@ -65,36 +63,23 @@ def all_text(card: CardText) -> str:
     return " ".join(parts)
 
 
-# The card breaks its own lines from word widths measured once through fpdf2 (so with the
-# fallback fonts and, for Arabic, shaping) and draws each line as one cell: fpdf2's
-# multi_cell re-measures (and re-shapes) a line at every character, which made a card take
-# seconds. Widths and line breaks are kept between cards, whose texts differ only in the
-# mission's facts.
-_WORD_WIDTHS: dict[tuple, float] = {}
-_LINE_BREAKS: dict[tuple, tuple[str, ...]] = {}
-_CACHE_LIMIT = 50_000
-_NO_LINE_START = set("，。、；：！？）》」』】〕〉”’,.;:!?)»")
-_RLM = "\u200f"
-
-
-def _remember(cache: dict, key: tuple, value):
-    if len(cache) > _CACHE_LIMIT:
-        cache.clear()
-    cache[key] = value
-    return value
-
-
 @dataclass
 class _Pen:
-    """Draws (draw=True) or only measures text in one card's fonts and direction."""
+    """Draws (draw=True) or only measures text in one card's language, through the shared
+    text path; text drawn is recorded with the panel it must stay inside."""
 
-    pdf: FPDF
-    family: str
-    bold: str
-    rtl: bool
+    writer: Writer
     leading: float
-    cjk: bool  # break between any two characters, not only at spaces
     draw: bool = False
+    frame: tuple[float, float, float, float] | None = None
+
+    @property
+    def pdf(self) -> FPDF:
+        return self.writer.doc.pdf
+
+    @property
+    def rtl(self) -> bool:
+        return self.writer.rtl
 
     def measuring(self) -> _Pen:
         return replace(self, draw=False)
@@ -104,88 +89,10 @@ class _Pen:
         """A wrapped paragraph at (x, y), `w` wide; returns its height."""
         if not text:
             return 0.0
-        style = self.bold if bold else ""
-        line_h = size * PT * self.leading
-        lines = self.lines(text, style, size, w - 2 * self.pdf.c_margin)
+        style = Style(size, bold, color, self.leading)
         if self.draw:
-            self._select(style, size)
-            self.pdf.set_text_color(*color)
-            for n, line in enumerate(lines):
-                self.pdf.set_xy(x, y + n * line_h)
-                self.pdf.cell(w, line_h, line, align="R" if self.rtl else "L")
-        return len(lines) * line_h
-
-    def lines(self, text: str, style: str, size: float, width: float) -> tuple[str, ...]:
-        """`text` broken into lines no wider than `width` at `size`: at spaces, or in Chinese
-        between any two characters (closing punctuation stays with what it closes)."""
-        key = (self.family, style, self.cjk, bool(self.pdf.text_shaping), size, round(width, 3),
-               text)
-        if key in _LINE_BREAKS:
-            return _LINE_BREAKS[key]
-        room = width / size * 0.99  # in widths at 1 pt, with a little slack for rounding
-        if self.cjk:
-            tokens: list[str] = []
-            for ch in text:
-                if tokens and (ch in _NO_LINE_START or ch == " " or (
-                        ch.isascii() and ch.isalnum() and tokens[-1][-1].isascii()
-                        and tokens[-1][-1].isalnum())):
-                    tokens[-1] += ch
-                else:
-                    tokens.append(ch)
-            glue = ""
-        else:
-            tokens = text.split()
-            glue = " "
-        lines: list[str] = []
-        current, used = "", 0.0
-        for token in tokens:
-            width_1pt = self._width(token, style)
-            extra = self._width(glue, style) if current and glue else 0.0
-            if current and used + extra + width_1pt <= room:
-                current, used = current + glue + token, used + extra + width_1pt
-                continue
-            if current:
-                lines.append(current)
-            current, used = token, width_1pt
-            while used > room and len(current) > 1:  # longer than a line: cut anywhere
-                cut = self._fitting_prefix(current, style, room)
-                lines.append(current[:cut])
-                current = current[cut:]
-                used = self._width(current, style)
-        if current:
-            lines.append(current)
-        if self.rtl and auto_detect_base_direction(text) == TextDirection.RTL:
-            # each line is drawn as a paragraph of its own: keep the paragraph's direction
-            # when a line happens to start with a Latin word
-            lines = [line if auto_detect_base_direction(line) == TextDirection.RTL
-                     else _RLM + line for line in lines]
-        return _remember(_LINE_BREAKS, key, tuple(line.strip() for line in lines))
-
-    def _fitting_prefix(self, token: str, style: str, room: float) -> int:
-        low, high = 1, len(token) - 1
-        while low < high:
-            middle = (low + high + 1) // 2
-            if self._width(token[:middle], style) <= room:
-                low = middle
-            else:
-                high = middle - 1
-        return low
-
-    def _select(self, style: str, size: float) -> None:
-        # fpdf2 tracks the font in force on the page, but loses track when a line switches to
-        # a fallback font (a Latin name in Arabic text) inside its own save/restore: the next
-        # line could be set in the font of an earlier one. Selecting the font anew for every
-        # paragraph makes fpdf2 state it again.
-        self.pdf.font_family = ""
-        self.pdf.set_font(self.family, style, size)
-
-    def _width(self, token: str, style: str) -> float:
-        """Width of `token` at 1 pt."""
-        key = (self.family, style, bool(self.pdf.text_shaping), token)
-        if key not in _WORD_WIDTHS:
-            self._select(style, 100)
-            _remember(_WORD_WIDTHS, key, self.pdf.get_string_width(token) / 100)
-        return _WORD_WIDTHS[key]
+            return self.writer.paragraph(text, x, y, w, style, "start", self.frame)
+        return self.writer.height(text, w, style)
 
     def bullet(self, x: float, y: float, w: float, text: str, size: float) -> float:
         """A point with a round bullet on the side the line starts from."""
@@ -311,38 +218,32 @@ def _cut_marks(pdf: FPDF, x: float, y: float) -> None:
     pdf.set_dash_pattern()
 
 
-def card_layout(card: CardText) -> tuple[FPDF, _Pen, dict[str, float]]:
-    """A new one-page document with the card's fonts, its pen and, for the front and the
-    back, the type size that fits."""
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
-    pdf.set_compression(True)
-    pdf.set_auto_page_break(False)
-    pdf.set_title(card.title)
-    pdf.set_lang(card.language)
-    pdf.set_creator("SGTM 1 training platform")
-    fonts = register_fonts(pdf, all_text(card), {card.language})
-    family, bold = use_language(pdf, fonts, card.language)
-    pen = _Pen(pdf, family, bold, card.direction == "rtl", LEADING.get(card.language, 1.22),
-               cjk=card.language == "zh")
-    pdf.add_page()
-    return pdf, pen, {"front": fit_size(pen, card.front), "back": fit_size(pen, card.back)}
+def card_layout(card: CardText) -> tuple[Document, _Pen, dict[str, float]]:
+    """A new one-page document for the card, its pen and, for the front and the back, the
+    type size that fits."""
+    doc = Document(title=card.title, language=card.language)
+    doc.add_page()
+    # The card sizes its own type to fit its panels, Arabic with a larger leading
+    writer = Writer(doc, card.language, rtl=card.direction == "rtl", scale=1.0)
+    pen = _Pen(writer, LEADING.get(card.language, 1.22))
+    return doc, pen, {"front": fit_size(pen, card.front), "back": fit_size(pen, card.back)}
 
 
 def fitted(card: CardText) -> dict[str, tuple[float, float]]:
     """For the front and the back: the type size chosen and the height in mm its text then
     takes (at most ROOM unless even MIN_SIZE is too large)."""
-    pdf, pen, sizes = card_layout(card)
+    doc, pen, sizes = card_layout(card)
     try:
         return {side: (sizes[side], _panel(pen.measuring(), blocks, 0, 0, sizes[side]))
                 for side, blocks in (("front", card.front), ("back", card.back))}
     finally:
-        for font in pdf.fonts.values():  # output() would have closed the font files
-            font.close()
+        doc.close()
 
 
-def render_card_sheet(card: CardText, copies: int = 2) -> bytes:
+def draw_card_sheet(card: CardText, copies: int = 2) -> Document:
     """One A4 page holding `copies` cards (at most two), each cut out and folded once."""
-    pdf, pen, sizes = card_layout(card)
+    doc, pen, sizes = card_layout(card)
+    pdf = doc.pdf
     copies = max(1, min(copies, 2))
     left = (pdf.w - CARD_W) / 2
     spacing = (pdf.h - copies * PANEL_H) / (copies + 1)
@@ -350,14 +251,19 @@ def render_card_sheet(card: CardText, copies: int = 2) -> bytes:
     panels = [("front", card.front), ("back", card.back)]
     if pen.rtl:
         panels.reverse()
-    pen = replace(pen, draw=True)
     for n in range(copies):
         top = spacing + n * (PANEL_H + spacing)
         _cut_marks(pdf, left, top)
         for offset, (side, blocks) in zip((0.0, PANEL_W), panels, strict=True):
+            panel = (left + offset, top, PANEL_W, PANEL_H)
             # Never spill past the panel, even with mission facts far longer than usual
             # (local_context keeps fpdf2's idea of colours and fonts in step with the PDF's
             # graphics state, which the clip's own save and restore would otherwise undo)
-            with pdf.local_context(), pdf.rect_clip(left + offset, top, PANEL_W, PANEL_H):
-                _panel(pen, blocks, left + offset, top, sizes[side])
-    return bytes(pdf.output())
+            with pdf.local_context(), pdf.rect_clip(*panel):
+                _panel(replace(pen, draw=True, frame=panel), blocks, left + offset, top,
+                       sizes[side])
+    return doc
+
+
+def render_card_sheet(card: CardText, copies: int = 2) -> bytes:
+    return draw_card_sheet(card, copies).output()

@@ -42,7 +42,7 @@ from ..certificates import services as certificates
 from ..content import get_content
 from ..core import language_blueprint
 from ..downloads import certificates_pdf_download, pocket_card_download
-from ..exports import XLSX_TYPE, table_download, to_xlsx
+from ..exports import XLSX_TYPE, attachment, table_download, to_xlsx
 from ..extensions import db
 from ..facts import mission_facts
 from ..forms import PersonForm
@@ -209,6 +209,20 @@ def join_sheet(cohort_id: int):
     cohort = cohort_or_404(cohort_id)
     url = url_for("learn.join", lang=cohort.language, code=cohort.join_code, _external=True)
     return render_template("train/sheet.html", cohort=cohort, url=url, qr=qr_svg(url))
+
+
+@bp.route("/train/cohorts/<int:cohort_id>/sheet.pdf")
+@trainers
+def join_sheet_pdf(cohort_id: int):
+    """The join sheet as a PDF to print, in the cohort's language."""
+    from ..printing.join_sheet import render_join_sheet
+    from .printouts import join_sheet_text
+
+    cohort = cohort_or_404(cohort_id)
+    content = get_content()
+    url = url_for("learn.join", lang=cohort.language, code=cohort.join_code, _external=True)
+    return attachment(render_join_sheet(join_sheet_text(cohort, content, url)),
+                      "application/pdf", f"cohort-{cohort.id}-join-sheet.pdf")
 
 
 # --- roster import -------------------------------------------------------------------------
@@ -389,6 +403,21 @@ def paper_quiz(cohort_id: int):
                            strict=True)), with_key=with_key,
                            direction=text_direction(cohort.language),
                            cohort_lang=cohort.language)
+
+
+@bp.route("/train/cohorts/<int:cohort_id>/paper-quiz.pdf")
+@trainers
+def paper_quiz_pdf(cohort_id: int):
+    """The paper quiz as a PDF in the cohort's language, a sheet per enrolled learner;
+    ?key=1 gives the trainer's answer key instead."""
+    from ..printing.paper_quiz import render_quiz_sheets
+    from .printouts import paper_quiz_text
+
+    cohort = cohort_or_404(cohort_id)
+    with_key = request.args.get("key") == "1"
+    pdf = render_quiz_sheets(paper_quiz_text(cohort, get_content(), with_key))
+    name = "answer-key" if with_key else "paper-quiz"
+    return attachment(pdf, "application/pdf", f"cohort-{cohort.id}-{name}.pdf")
 
 
 @bp.route("/train/cohorts/<int:cohort_id>/paper-entry", methods=["GET", "POST"])
