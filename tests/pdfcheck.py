@@ -89,8 +89,13 @@ def split_marks(text: str) -> tuple[str, list[str]]:
 
 
 def visual(text: str, rtl: bool) -> str:
-    """`text` in the order its characters appear on the page, left to right."""
+    """`text` in the order its characters appear on the page, left to right: in the
+    document's direction (`rtl`), except a line whose letters are all of the other direction,
+    which reads in theirs (an English sentence in an Arabic sheet ends with its full stop)."""
     clean = "".join(ch for ch in text if not invisible(ch))
+    kinds = {unicodedata.bidirectional(ch) for ch in clean}
+    if bool(kinds & {"R", "AL"}) != ("L" in kinds):
+        rtl = bool(kinds & {"R", "AL"})
     direction = TextDirection.RTL if rtl else TextDirection.LTR
     return BidiParagraph(clean, base_direction=direction).get_reordered_string()
 

@@ -120,6 +120,17 @@ class Writer:
 
     # --- runs -------------------------------------------------------------------------------
 
+    def _rtl_line(self, text: str) -> bool:
+        """The direction to order a line in: the document's, unless the line holds letters of
+        the other direction only (an English sentence shown in an Arabic document where a
+        translation is missing keeps its full stop at its end); a line mixing both, or with
+        no letter, follows the document."""
+        kinds = {unicodedata.bidirectional(char) for char in text}
+        has_rtl, has_ltr = bool(kinds & {"R", "AL"}), "L" in kinds
+        if has_rtl != has_ltr:
+            return has_rtl
+        return self.rtl
+
     def runs(self, text: str, bold: bool = False) -> tuple[Run, ...]:
         """`text` (one line) as runs in visual order, left to right."""
         key = (self._key, bold, text)
@@ -127,7 +138,8 @@ class Writer:
         if found is not None:
             return found
         paragraph = BidiParagraph(
-            text=text, base_direction=TextDirection.RTL if self.rtl else TextDirection.LTR)
+            text=text, base_direction=TextDirection.RTL if self._rtl_line(text)
+            else TextDirection.LTR)
         visual = paragraph.reorder_resolved_levels()
         groups: list[list] = []  # [family, rtl, chars in visual order]
         latin_bold = bold and not any(_is_cjk(ch) for ch in text)
