@@ -275,6 +275,8 @@ def test_a_stale_translation_is_marked_at_run_time_with_the_english_beside_it(tr
     def change(d):
         d["images"]["title"] = "What trafficking looks like in a mission area"
     edit(tree / "modules/sgtm1/en/slides.yaml", change)
+    edit(tree / "quizzes/sgtm1/fr.yaml",
+         lambda d: d["statements"].pop("mission-impact-blackmail"))
     content = build_content(tree)
     stale = content.localized("fr", "slides", "images")
     assert stale.stale and not stale.current and stale.lang == "fr"
