@@ -127,12 +127,13 @@ def mission_or_404(mission_id: int | None) -> Mission:
     return mission
 
 
-def visible_cohorts():
-    """A query of the cohorts this staff member may run: their mission's (any for an admin)."""
+def visible_cohorts() -> list[Cohort]:
+    """The cohorts this staff member may run: their mission's (any for an admin), newest
+    first."""
     query = select(Cohort).order_by(Cohort.session_date.desc(), Cohort.id.desc())
     if not sees_all_missions():
         query = query.where(Cohort.mission_id == current_user.mission_id)
-    return query
+    return list(db.session.scalars(query))
 
 
 def cohort_or_404(cohort_id: int) -> Cohort:

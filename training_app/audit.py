@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from .extensions import db
-from .i18n import _, _l, contingent_label, format_datetime, in_language
+from .i18n import _, _l, contingent_label, format_date, format_datetime, in_language
 from .models import AuditEvent, Certificate, Cohort, Contingent, Mission, Person, User
 
 SYSTEM = "system"
@@ -111,8 +111,18 @@ def _fields(names) -> str:
     return ", ".join(str(FIELD_LABELS.get(n, n)) for n in names or ())
 
 
-def detail_sentence(event: AuditEvent) -> str:
-    """What the event's details say, as a sentence in the current language."""
+def _day(value, lang: str) -> str:
+    """An ISO date kept in an event's details, the language's way."""
+    from datetime import date
+
+    try:
+        return format_date(date.fromisoformat(str(value)[:10]), lang)
+    except ValueError:
+        return str(value or "")
+
+
+def detail_sentence(event: AuditEvent, lang: str) -> str:
+    """What the event's details say, as a sentence in `lang` (call inside in_language)."""
     d = event.details or {}
     action = event.action
     if action == "certificate.revoked":
@@ -138,9 +148,9 @@ def detail_sentence(event: AuditEvent) -> str:
                  total=d.get("total", 0))
     if action in ("claim_codes.issued",):
         return _("Codes for %(count)s people, valid until %(until)s.",
-                 count=d.get("count", 0), until=d.get("until", ""))
+                 count=d.get("count", 0), until=_day(d.get("until"), lang))
     if action in ("pin_reset.issued", "password_reset.issued"):
-        return _("Valid until %(until)s.", until=d.get("until", ""))
+        return _("Valid until %(until)s.", until=_day(d.get("until"), lang))
     if action in ("staff.created", "trainer.created"):
         return _("Username %(username)s, role %(role)s.", username=d.get("username", ""),
                  role=d.get("role", "trainer"))
@@ -177,7 +187,7 @@ def rows(events: list[AuditEvent], lang: str) -> list[EventRow]:
         return [EventRow(at=e.at, when=format_datetime(e.at, lang), who=_who(e),
                          what=str(ACTIONS.get(e.action, e.action)),
                          concerning=e.target_label or e.target, target=e.target,
-                         details=detail_sentence(e)) for e in events]
+                         details=detail_sentence(e, lang)) for e in events]
 
 
 @dataclass(frozen=True)

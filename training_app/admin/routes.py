@@ -8,14 +8,11 @@ import json
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 
 from ..access import admins
 from ..auth import services as accounts
 from ..core import language_blueprint
-from ..extensions import db
 from ..i18n import _
-from ..models import Mission, SyncSource, User
 from ..sync import services as sync
 from ..sync.bundle import BundleError
 from ..sync.messages import refusal
@@ -32,14 +29,12 @@ def _role_labels() -> dict[str, str]:
 @admins
 def index():
     """Every mission, with the ways into each."""
-    missions = db.session.scalars(select(Mission).order_by(Mission.name)).all()
-    return render_template("admin/index.html", missions=missions)
+    return render_template("admin/index.html", missions=accounts.missions())
 
 
 def _staff_page(form, code=None, code_for=None, status=200):
-    users = db.session.scalars(select(User).order_by(User.role, User.name)).all()
-    missions = {m.id: m for m in db.session.scalars(select(Mission))}
-    return render_template("admin/staff.html", form=form, users=users, missions=missions,
+    return render_template("admin/staff.html", form=form, users=accounts.all_staff(),
+                           missions={m.id: m for m in accounts.missions()},
                            roles=_role_labels(), action_form=FlaskForm(), code=code,
                            code_for=code_for), status
 
@@ -50,10 +45,11 @@ def staff():
     """Staff accounts of every mission and role; create one (audited)."""
     form = AdminStaffForm()
     form.role.choices = list(_role_labels().items())
+    missions = accounts.missions()
     form.mission.choices = [(0, _("No mission (administrators)"))] + [
-        (m.id, m.name) for m in db.session.scalars(select(Mission).order_by(Mission.name))]
+        (m.id, m.name) for m in missions]
     if form.validate_on_submit():
-        mission = db.session.get(Mission, form.mission.data) if form.mission.data else None
+        mission = next((m for m in missions if m.id == form.mission.data), None)
         try:
             accounts.create_staff(form.username.data, form.name.data, form.role.data, mission,
                                   form.password.data, current_user)
@@ -70,7 +66,7 @@ def staff():
 @admins
 def staff_action(user_id: int, action: str):
     """Issue a password reset code (shown once) or deactivate an account; 404 if unknown."""
-    user = db.session.get(User, user_id)
+    user = next((u for u in accounts.all_staff() if u.id == user_id), None)
     if user is None:
         abort(404)
     if action not in ("reset", "deactivate") or not FlaskForm().validate_on_submit():
@@ -102,7 +98,6 @@ def camp_servers():
                 raise BundleError("bad-key-document")
             source = sync.trust(document, current_user)
         except (ValueError, BundleError) as exc:
-            db.session.rollback()
             form.document.errors.append(refusal(
                 exc if isinstance(exc, BundleError) else BundleError("bad-key-document")))
             status = 422
@@ -110,5 +105,4 @@ def camp_servers():
             flash(_("Bundles and certificates signed by %(name)s are accepted from now on.",
                     name=source.name), "success")
             return redirect(url_for("admin.camp_servers"))
-    sources = db.session.scalars(select(SyncSource).order_by(SyncSource.name)).all()
-    return render_template("admin/camp_servers.html", form=form, sources=sources), status
+    return render_template("admin/camp_servers.html", form=form, sources=sync.sources()), status

@@ -12,9 +12,9 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from ..access import public
 from ..categories import CATEGORIES
 from ..core import language_blueprint
-from ..extensions import db
+from ..hq.services import contingents_of
 from ..i18n import _, contingent_label, ngettext
-from ..models import Contingent, Mission
+from ..models import Mission
 from . import services
 from .forms import ClaimForm, LearnerLoginForm, RegistrationForm, StaffLoginForm, StaffResetForm
 
@@ -148,11 +148,8 @@ def staff_login():
 def _registration_choices(form, missions):
     form.mission.choices = [(m.id, m.name) for m in missions]
     form.category.choices = [("", _("Choose…"))] + [(c.id, str(c.label)) for c in CATEGORIES]
-    contingents = db.session.scalars(
-        db.select(Contingent).where(Contingent.mission_id.in_([m.id for m in missions]))
-        .order_by(Contingent.country, Contingent.unit)).all()
     form.contingent.choices = [(0, _("None (civilian personnel, individual officers)"))] + [
-        (c.id, contingent_label(c, g.lang)) for c in contingents]
+        (c.id, contingent_label(c, g.lang)) for c in contingents_of(*(m.id for m in missions))]
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -168,9 +165,10 @@ def register():
     _registration_choices(form, missions)
     status = 200
     if form.validate_on_submit():
-        mission = db.session.get(Mission, form.mission.data)
-        contingent = db.session.get(Contingent, form.contingent.data) if form.contingent.data \
-            else None
+        mission = next(m for m in missions if m.id == form.mission.data)
+        # any contingent offered; one of another mission is refused by the service
+        contingent = next((c for c in contingents_of(*(m.id for m in missions))
+                           if c.id == form.contingent.data), None)
         try:
             person = services.register_learner(
                 mission, form.personnel_number.data, form.name.data, form.category.data,
@@ -244,8 +242,7 @@ def logout():
     """Sign out (POST only, with CSRF): every session of the account ends, on every device."""
     form = FlaskForm()
     if form.validate_on_submit() and current_user.is_authenticated:
-        services.end_sessions(current_user._get_current_object())
-        db.session.commit()
+        services.sign_out_everywhere(current_user._get_current_object())
         logout_user()
         flash(_("You have signed out."), "info")
     return redirect(url_for("learn.home"))

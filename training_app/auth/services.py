@@ -98,6 +98,16 @@ def missions() -> list[Mission]:
     return list(db.session.scalars(select(Mission).order_by(Mission.name)))
 
 
+def all_staff() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.role, User.name)))
+
+
+def sign_out_everywhere(account) -> None:
+    """Signing out ends every session of the account, on every device."""
+    end_sessions(account)
+    db.session.commit()
+
+
 def safe_next(target: str | None) -> str | None:
     """Only local paths are followed after sign-in."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:

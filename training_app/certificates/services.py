@@ -136,6 +136,12 @@ def reissue_certificate(cert: Certificate, reason: str, actor, instance_path: st
                   "certificate.reissued", replaces=cert.code, reason=reason)
 
 
+def record_badge_download(cert: Certificate, actor) -> None:
+    """HQ downloaded a certificate as an Open Badge: the register says who and when."""
+    record(actor, "certificate.badge_downloaded", cert, mission_id=cert.person.mission_id)
+    db.session.commit()
+
+
 def find_certificate(raw_code: str) -> Certificate | None:
     """The certificate a typed code names; None for anything malformed, altered or unknown."""
     code = codes.normalise(raw_code)

@@ -7,14 +7,10 @@ from datetime import UTC, datetime, time
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..access import hq_staff, mission_or_404, sees_all_missions
-from ..audit import record
 from ..exports import attachment
-from ..extensions import db
 from ..i18n import _
-from ..models import SyncImport, SyncSource
 from ..sync import services
 from ..sync.bundle import BundleError
 from ..sync.messages import describe, refusal
@@ -49,7 +45,6 @@ def camp_servers(mission_id: int):
                 current_app.instance_path, mission_id=mission.id,
                 languages=current_app.config["LANGUAGES"])
         except BundleError as exc:
-            db.session.rollback()
             flash(refusal(exc) + " " + _("Nothing was written."), "error")
             status = 422
         else:
@@ -61,11 +56,9 @@ def camp_servers(mission_id: int):
             return redirect(url_for("hq.camp_servers", mission_id=mission.id))
     elif request.method == "POST":
         status = 422
-    imports = db.session.scalars(select(SyncImport).where(SyncImport.mission_id == mission.id)
-                                 .order_by(SyncImport.imported_at.desc()).limit(50)).all()
-    sources = db.session.scalars(select(SyncSource).order_by(SyncSource.name)).all()
-    return render_template("hq/camp_servers.html", mission=mission, form=form, imports=imports,
-                           sources=sources, describe=describe,
+    return render_template("hq/camp_servers.html", mission=mission, form=form,
+                           imports=services.imports_of(mission.id),
+                           sources=services.sources(), describe=describe,
                            admin_link=sees_all_missions(),
                            export_form=ExportForm(request.args)), status
 
@@ -82,10 +75,7 @@ def camp_export(mission_id: int):
         return redirect(url_for("hq.camp_servers", mission_id=mission.id))
     since = (datetime.combine(form.since.data, time.min, tzinfo=UTC)
              if form.since.data else None)
-    data, counts = services.export_bundle(mission, since, current_app.config["SITE_NAME"],
-                                          current_app.instance_path)
-    record(current_user, "sync.exported", mission, mission_id=mission.id,
-           since=since.isoformat() if since else None, **counts)
-    db.session.commit()
+    data, _counts = services.export_bundle(mission, since, current_app.config["SITE_NAME"],
+                                           current_app.instance_path, actor=current_user)
     return attachment(data, "application/json",
                       f"sync-{mission.code}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.sgtm1sync")

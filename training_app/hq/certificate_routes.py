@@ -12,7 +12,6 @@ from ..categories import BY_ID as CATEGORY_BY_ID
 from ..certificates import codes
 from ..certificates import services as certificates
 from ..downloads import badge_download
-from ..extensions import db
 from ..forms import ReasonForm
 from ..i18n import _
 from . import services
@@ -84,6 +83,5 @@ def badge(mission_id: int, code: str):
     cert = certificate_of_mission_or_404(mission, code)
     response = badge_download(cert, cert.language)
     if cert.revoked_at is None:
-        audit.record(current_user, "certificate.badge_downloaded", cert, mission_id=mission.id)
-        db.session.commit()
+        certificates.record_badge_download(cert, current_user)
     return response

@@ -7,7 +7,6 @@ from __future__ import annotations
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, or_, select
 
 from .. import audit
 from ..access import (
@@ -23,12 +22,10 @@ from ..certificates import codes
 from ..content import get_content
 from ..core import language_blueprint
 from ..exports import table_download
-from ..extensions import db
 from ..forms import StaffAccountForm
 from ..i18n import _, contingent_label, countries, language_names
 from ..item_pages import render_item_page
 from ..learn import services as learn
-from ..models import Cohort, Person, QuizAttempt, User
 from . import services
 from .forms import AuditFilterForm, ContingentForm, MatrixFilterForm, MissionSettingsForm
 
@@ -36,10 +33,8 @@ bp = language_blueprint("hq", __name__)
 
 
 def _cohort_choices(mission_id: int, everything: str) -> list[tuple[int, str]]:
-    cohorts = db.session.scalars(select(Cohort).where(Cohort.mission_id == mission_id)
-                                 .order_by(Cohort.session_date.desc())).all()
     return [(0, everything)] + [(c.id, f"{c.name} ({c.session_date.isoformat()})")
-                                for c in cohorts]
+                                for c in services.cohorts_of(mission_id)]
 
 
 def _filters(mission_id: int) -> tuple[MatrixFilterForm, services.MatrixFilters]:
@@ -144,10 +139,8 @@ def items(mission_id: int):
     discriminates, by language (?lang=). 404 for a mission not yours."""
     mission = mission_or_404(mission_id)
     content = get_content()
-    attempts = db.session.scalars(select(QuizAttempt).join(
-        Person, Person.id == QuizAttempt.person_id).where(
-        Person.mission_id == mission.id, QuizAttempt.submitted_at.is_not(None)))
-    return render_item_page(content, learn.item_analysis(attempts, content), mission.name,
+    analysis = learn.item_analysis(services.submitted_attempts(mission.id), content)
+    return render_item_page(content, analysis, mission.name,
                             "hq/items.html", mission=mission)
 
 
@@ -186,11 +179,9 @@ def contingents(mission_id: int):
         else:
             flash(_("Contingent added."), "success")
             return redirect(url_for("hq.contingents", mission_id=mission.id))
-    counts = dict(db.session.execute(
-        select(Person.contingent_id, func.count(Person.id))
-        .where(Person.mission_id == mission.id).group_by(Person.contingent_id)).all())
     return render_template("hq/contingents.html", mission=mission, form=form,
-                           counts=counts, contingent_name=lambda c: contingent_label(c, g.lang))
+                           counts=services.people_per_contingent(mission.id),
+                           contingent_name=lambda c: contingent_label(c, g.lang))
 
 
 @bp.route("/hq/missions/<int:mission_id>/staff", methods=["GET", "POST"])
@@ -211,9 +202,8 @@ def staff(mission_id: int):
         else:
             flash(_("Trainer account created."), "success")
             return redirect(url_for("hq.staff", mission_id=mission.id))
-    accounts_list = db.session.scalars(select(User).where(User.mission_id == mission.id)
-                                       .order_by(User.role, User.name)).all()
-    return render_template("hq/staff.html", mission=mission, form=form, accounts=accounts_list,
+    return render_template("hq/staff.html", mission=mission, form=form,
+                           accounts=services.staff_of(mission.id),
                            action_form=FlaskForm(), code=None), status
 
 
@@ -233,10 +223,9 @@ def staff_action(mission_id: int, user_id: int, action: str):
         accounts.deactivate_staff(user, current_user)
         flash(_("%(name)s can no longer sign in.", name=user.name), "success")
         return redirect(url_for("hq.staff", mission_id=mission.id))
-    accounts_list = db.session.scalars(select(User).where(User.mission_id == mission.id)
-                                       .order_by(User.role, User.name)).all()
     return render_template("hq/staff.html", mission=mission, form=StaffAccountForm(formdata=None),
-                           accounts=accounts_list, action_form=FlaskForm(), code=code,
+                           accounts=services.staff_of(mission.id), action_form=FlaskForm(),
+                           code=code,
                            code_for=user)
 
 
@@ -254,11 +243,7 @@ def audit_log(mission_id: int):
         if request.args.get("person_id", type=int):
             person_ids = (request.args.get("person_id", type=int),)
         elif form.person.data:
-            like = f"%{form.person.data.strip().lower()}%"
-            person_ids = tuple(db.session.scalars(select(Person.id).where(
-                Person.mission_id == mission.id,
-                or_(func.lower(Person.name).like(like),
-                    func.lower(Person.personnel_number).like(like))).limit(200)))
+            person_ids = services.people_named(mission.id, form.person.data)
         certificate = None
         if form.certificate.data:
             certificate = codes.normalise(form.certificate.data) or "-"

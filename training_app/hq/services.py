@@ -13,7 +13,7 @@ from ..audit import record
 from ..categories import CATEGORIES
 from ..certificates import codes
 from ..extensions import db
-from ..models import Certificate, Contingent, Enrolment, Mission, Person
+from ..models import Certificate, Cohort, Contingent, Enrolment, Mission, Person, QuizAttempt, User
 from ..models.base import utcnow
 
 
@@ -250,3 +250,42 @@ def find_certificates(mission_id: int, query: str, limit: int = 50) -> list[Cert
                           | func.lower(Certificate.holder_name).like(like)
                           | func.lower(Person.personnel_number).like(like))
     return list(db.session.scalars(stmt.order_by(Certificate.issued_at.desc()).limit(limit)))
+
+
+# --- what the HQ pages list -----------------------------------------------------------------
+
+def cohorts_of(mission_id: int) -> list[Cohort]:
+    return list(db.session.scalars(select(Cohort).where(Cohort.mission_id == mission_id)
+                                   .order_by(Cohort.session_date.desc(), Cohort.id.desc())))
+
+
+def contingents_of(*mission_ids: int) -> list[Contingent]:
+    return list(db.session.scalars(select(Contingent).where(
+        Contingent.mission_id.in_(mission_ids)).order_by(Contingent.country, Contingent.unit)))
+
+
+def people_per_contingent(mission_id: int) -> dict[int | None, int]:
+    return dict(db.session.execute(
+        select(Person.contingent_id, func.count(Person.id))
+        .where(Person.mission_id == mission_id).group_by(Person.contingent_id)).all())
+
+
+def staff_of(mission_id: int) -> list[User]:
+    return list(db.session.scalars(select(User).where(User.mission_id == mission_id)
+                                   .order_by(User.role, User.name)))
+
+
+def people_named(mission_id: int, text: str, limit: int = 200) -> tuple[int, ...]:
+    """Ids of the mission's people whose name or personnel number contains `text`."""
+    like = f"%{text.strip().lower()}%"
+    return tuple(db.session.scalars(select(Person.id).where(
+        Person.mission_id == mission_id,
+        func.lower(Person.name).like(like) | func.lower(Person.personnel_number).like(like))
+        .limit(limit)))
+
+
+def submitted_attempts(mission_id: int):
+    """Every submitted quiz attempt of the mission's people."""
+    return db.session.scalars(select(QuizAttempt).join(
+        Person, Person.id == QuizAttempt.person_id).where(
+        Person.mission_id == mission_id, QuizAttempt.submitted_at.is_not(None)))

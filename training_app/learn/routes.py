@@ -9,7 +9,6 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from sqlalchemy import select
 
 from ..access import learners, public
 from ..categories import BY_ID as CATEGORIES_BY_ID
@@ -19,10 +18,8 @@ from ..certificates.codes import display as display_code
 from ..content import get_content
 from ..core import language_blueprint
 from ..downloads import badge_download, certificate_pdf_download, pocket_card_download
-from ..extensions import db
 from ..facts import mission_facts
 from ..i18n import _
-from ..models import QuizAttempt
 from ..train import services as cohorts
 from . import services
 from .forms import CaseStudyAnswerForm, JoinForm, QuizForm
@@ -188,8 +185,7 @@ def quiz():
 def submit_quiz(token: str):
     """Grade an attempt once. A repeated submission shows the first result; 404 if not yours."""
     content = get_content()
-    attempt = db.session.scalar(select(QuizAttempt).where(
-        QuizAttempt.token == token, QuizAttempt.person_id == current_user.id))
+    attempt = services.own_attempt(current_user.id, token)
     if attempt is None:
         abort(404)
     form = QuizForm()
@@ -216,9 +212,7 @@ def submit_quiz(token: str):
 def quiz_result(token: str):
     """The result of one attempt, with what was wrong and why. 404 if not yours or not sent."""
     content = get_content()
-    attempt = db.session.scalar(select(QuizAttempt).where(
-        QuizAttempt.token == token, QuizAttempt.person_id == current_user.id,
-        QuizAttempt.submitted_at.is_not(None)))
+    attempt = services.own_attempt(current_user.id, token, submitted=True)
     if attempt is None:
         abort(404)
     mark = services.pass_mark(content)

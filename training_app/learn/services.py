@@ -241,6 +241,16 @@ def open_attempt(person_id: int, content: Content, language: str, mission=None) 
     return attempt
 
 
+def own_attempt(person_id: int, token: str, submitted: bool | None = None
+                ) -> QuizAttempt | None:
+    """The person's attempt with this token (only a submitted one with submitted=True)."""
+    query = select(QuizAttempt).where(QuizAttempt.token == str(token)[:40],
+                                      QuizAttempt.person_id == person_id)
+    if submitted:
+        query = query.where(QuizAttempt.submitted_at.is_not(None))
+    return db.session.scalar(query)
+
+
 def parse_answers(form: dict, statement_ids: list[str]) -> tuple[dict[str, bool], list[str]]:
     """Answers given as 'true'/'false' per statement id; returns (answers, ids left unanswered)."""
     answers: dict[str, bool] = {}

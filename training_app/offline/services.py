@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from ..content.loader import Content
 from ..extensions import db
 from ..learn import services as learn
-from ..models import OfflineEvent, Person, QuizAttempt
+from ..models import OfflineEvent, Person
 
 MAX_EVENTS = 500
 EVENT_ID = re.compile(r"^[A-Za-z0-9-]{8,60}$")
@@ -115,9 +115,7 @@ def _case(person: Person, event: dict, context: Context) -> str:
 
 
 def _quiz(person: Person, event: dict, context: Context) -> str:
-    attempt = db.session.scalar(select(QuizAttempt).where(
-        QuizAttempt.token == str(event.get("token", ""))[:40],
-        QuizAttempt.person_id == person.id))
+    attempt = learn.own_attempt(person.id, str(event.get("token", "")))
     if attempt is None:
         raise Rejected("unknown-attempt")
     answers = event.get("answers")

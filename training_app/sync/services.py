@@ -115,11 +115,27 @@ def source_names() -> dict[str, str]:
 # ---- export ---------------------------------------------------------------------------
 
 def export_bundle(mission: Mission, since: datetime | None, site_name: str,
-                  instance_path: str) -> tuple[bytes, dict]:
-    """A signed bundle of what changed in the mission since `since` (everything if None)."""
+                  instance_path: str, actor=None) -> tuple[bytes, dict]:
+    """A signed bundle of what changed in the mission since `since` (everything if None);
+    with an `actor`, the export is recorded in the audit log."""
     records = export_records(mission, since or EPOCH, site_name, instance_path)
     counts = {table: len(records[table]) for table in TABLES}
-    return write_bundle(records, instance_path), counts
+    data = write_bundle(records, instance_path)
+    if actor is not None:
+        record(actor, "sync.exported", mission, mission_id=mission.id,
+               since=since.isoformat() if since else None, **counts)
+        db.session.commit()
+    return data, counts
+
+
+def imports_of(mission_id: int, limit: int = 50) -> list[SyncImport]:
+    return list(db.session.scalars(select(SyncImport).where(SyncImport.mission_id == mission_id)
+                                   .order_by(SyncImport.imported_at.desc()).limit(limit)))
+
+
+def sources() -> list[SyncSource]:
+    """The servers whose bundles and certificates this one trusts."""
+    return list(db.session.scalars(select(SyncSource).order_by(SyncSource.name)))
 
 
 def export_records(mission: Mission, since: datetime, site_name: str,

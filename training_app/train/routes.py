@@ -23,7 +23,6 @@ from flask import (
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from sqlalchemy import select
 
 from ..access import (
     cohort_or_404,
@@ -43,13 +42,13 @@ from ..content import get_content
 from ..core import language_blueprint
 from ..downloads import certificates_pdf_download, pocket_card_download
 from ..exports import XLSX_TYPE, attachment, table_download, to_xlsx
-from ..extensions import db
 from ..facts import mission_facts
 from ..forms import PersonForm
+from ..hq.services import contingents_of
 from ..i18n import _, contingent_label, format_date, in_language, language_names, text_direction
 from ..item_pages import render_item_page
 from ..learn import services as learn
-from ..models import Certificate, Cohort, Contingent, Enrolment, Person, User
+from ..models import Cohort, Person
 from ..models.base import utcnow
 from . import roster, services
 from .forms import CohortForm, RosterUploadForm
@@ -66,7 +65,7 @@ def mode_labels():
 def index():
     """The cohorts of the trainer's mission."""
     return render_template("train/index.html",
-                           cohorts=list(db.session.scalars(visible_cohorts())),
+                           cohorts=visible_cohorts(),
                            modes=mode_labels())
 
 
@@ -74,13 +73,9 @@ def _cohort_form(mission_id: int, cohort: Cohort | None = None) -> CohortForm:
     form = CohortForm(obj=cohort)
     form.language.choices = language_names()
     form.delivery_mode.choices = list(mode_labels().items())
-    contingents = db.session.scalars(select(Contingent).where(
-        Contingent.mission_id == mission_id).order_by(Contingent.country, Contingent.unit))
-    form.contingents.choices = [(c.id, contingent_label(c, g.lang)) for c in contingents]
-    trainers = db.session.scalars(select(User).where(
-        User.mission_id == mission_id, User.role == "trainer", User.active.is_(True))
-        .order_by(User.name))
-    form.trainers.choices = [(u.id, u.name) for u in trainers]
+    form.contingents.choices = [(c.id, contingent_label(c, g.lang))
+                                for c in contingents_of(mission_id)]
+    form.trainers.choices = [(u.id, u.name) for u in services.active_trainers_of(mission_id)]
     if request.method == "GET":
         if cohort:
             form.contingents.data = [c.id for c in cohort.contingents]
@@ -234,10 +229,8 @@ def _imports_dir() -> Path:
 
 
 def _parse(cohort: Cohort, data: bytes, filename: str):
-    contingents = db.session.scalars(select(Contingent).where(
-        Contingent.mission_id == cohort.mission_id))
     rows = roster.parse_roster(data, filename, current_app.config["LANGUAGES"],
-                               roster.contingent_aliases(contingents))
+                               roster.contingent_aliases(contingents_of(cohort.mission_id)))
     services.compare_with_existing(cohort.mission_id, rows)
     return rows
 
@@ -313,9 +306,8 @@ def roster_preview(cohort_id: int, token: str):
 @trainers
 def roster_template(fmt: str):
     """The roster template in the page's language, as CSV or XLSX, with an example row."""
-    first = db.session.scalar(select(Contingent).where(
-        Contingent.mission_id == current_user.mission_id).order_by(Contingent.id).limit(1))
-    example = contingent_label(first) if first else ""
+    units = contingents_of(current_user.mission_id) if current_user.mission_id else []
+    example = contingent_label(units[0]) if units else ""
     if fmt == "csv":
         response = make_response(roster.template_csv(g.lang, example))
         response.headers["Content-Type"] = "text/csv; charset=utf-8"
@@ -429,8 +421,7 @@ def paper_entry(cohort_id: int):
     person_id = request.values.get("person", type=int)
     person = enrolled_or_404(cohort, person_id) if person_id else None
     form = FlaskForm()
-    learners = db.session.scalars(select(Person).join(Enrolment).where(
-        Enrolment.cohort_id == cohort.id).order_by(Person.name)).all()
+    learners = services.enrolled_people(cohort)
     if person is None:
         return render_template("train/paper_entry.html", cohort=cohort, learners=learners,
                                person=None, form=form)
@@ -469,9 +460,7 @@ def results_export(cohort_id: int, fmt: str):
         abort(404)
     cohort = cohort_or_404(cohort_id)
     content = get_content()
-    codes = dict(db.session.execute(select(Certificate.person_id, Certificate.code).join(
-        Enrolment, Enrolment.person_id == Certificate.person_id).where(
-        Enrolment.cohort_id == cohort.id, Certificate.revoked_at.is_(None))).all())
+    codes = {c.person_id: c.code for c in services.valid_certificates(cohort)}
     header = [_("Name"), _("Personnel number"), _("Personnel category"), _("Contingent"),
               _("Present"), _("Slides seen"), _("Case studies answered"), _("Quiz attempts"),
               _("Best score (%)"), _("Completed"), _("Certificate"), _("Verification code")]
@@ -494,10 +483,7 @@ def results_export(cohort_id: int, fmt: str):
 def certificates_pdf(cohort_id: int):
     """Every valid certificate of the cohort, a page each, each in its own language."""
     cohort = cohort_or_404(cohort_id)
-    certs = db.session.scalars(select(Certificate).join(
-        Enrolment, Enrolment.person_id == Certificate.person_id).where(
-        Enrolment.cohort_id == cohort.id, Certificate.revoked_at.is_(None))
-        .order_by(Certificate.issued_at)).all()
+    certs = services.valid_certificates(cohort)
     if not certs:
         flash(_("No one in this cohort has a certificate yet."), "info")
         return redirect(url_for("train.cohort", cohort_id=cohort.id))
@@ -522,9 +508,7 @@ def claim_slips(cohort_id: int):
     cohort = cohort_or_404(cohort_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    people = db.session.scalars(select(Person).join(Enrolment).where(
-        Enrolment.cohort_id == cohort.id, Person.pin_hash.is_(None))
-        .order_by(Person.name)).all()
+    people = services.enrolled_people(cohort, without_pin=True)
     slips = accounts.issue_claim_codes(people, current_app.secret_key, current_user, cohort)
     url = url_for("auth.claim", lang=cohort.language, _external=True)
     with in_language(cohort.language):  # the slips are in the session's language
@@ -539,10 +523,8 @@ def claim_slips(cohort_id: int):
 def _person_form(person: Person) -> PersonForm:
     form = PersonForm(obj=person)
     form.category.choices = [(c.id, str(c.label)) for c in CATEGORIES]
-    contingents = db.session.scalars(select(Contingent).where(
-        Contingent.mission_id == person.mission_id).order_by(Contingent.country, Contingent.unit))
     form.contingent.choices = [(0, _("None"))] + [(c.id, contingent_label(c, g.lang))
-                                                  for c in contingents]
+                                                  for c in contingents_of(person.mission_id)]
     form.language.choices = language_names()
     if request.method == "GET":
         form.contingent.data = person.contingent_id or 0

@@ -18,6 +18,7 @@ from ..extensions import db
 from ..learn import services as learn
 from ..models import (
     CaseStudyResponse,
+    Certificate,
     Cohort,
     Completion,
     Contingent,
@@ -250,3 +251,27 @@ def move_presentation(cohort: Cohort, number: int) -> None:
     db.session.execute(update(Cohort).where(Cohort.id == cohort.id).values(**values))
     db.session.commit()
     db.session.refresh(cohort)
+
+
+# --- what the trainer's pages list -----------------------------------------------------------
+
+def active_trainers_of(mission_id: int) -> list[User]:
+    return list(db.session.scalars(select(User).where(
+        User.mission_id == mission_id, User.role == "trainer", User.active.is_(True))
+        .order_by(User.name)))
+
+
+def enrolled_people(cohort: Cohort, without_pin: bool = False) -> list[Person]:
+    """The cohort's learners by name (only those who have no PIN yet, with without_pin)."""
+    query = select(Person).join(Enrolment).where(Enrolment.cohort_id == cohort.id)
+    if without_pin:
+        query = query.where(Person.pin_hash.is_(None))
+    return list(db.session.scalars(query.order_by(Person.name)))
+
+
+def valid_certificates(cohort: Cohort) -> list[Certificate]:
+    """The valid certificates of the cohort's learners, oldest first."""
+    return list(db.session.scalars(select(Certificate).join(
+        Enrolment, Enrolment.person_id == Certificate.person_id).where(
+        Enrolment.cohort_id == cohort.id, Certificate.revoked_at.is_(None))
+        .order_by(Certificate.issued_at)))
