@@ -78,7 +78,7 @@ def staff_action(user_id: int, action: str):
             accounts.deactivate_staff(user, current_user)
             flash(_("%(name)s can no longer sign in.", name=user.name), "success")
         return redirect(url_for("admin.staff"))
-    code = accounts.issue_password_reset(user, current_app.secret_key, current_user)
+    code = accounts.issue_reset(user, current_app.secret_key, current_user)
     form = AdminStaffForm(formdata=None)
     form.role.choices, form.mission.choices = list(_role_labels().items()), [(0, "")]
     return _staff_page(form, code=code, code_for=user)

@@ -252,17 +252,15 @@ def issue_claim_codes(people: list[Person], secret: str, actor, cohort=None) -> 
     return issued
 
 
-def issue_pin_reset(person: Person, secret: str, actor) -> str:
-    code, row = _issue("pin-reset", secret, actor, RESET_LIFETIME, person=person)
-    record(actor, "pin_reset.issued", person, mission_id=person.mission_id,
-           until=row.expires_at.date().isoformat())
-    db.session.commit()
-    return code
-
-
-def issue_password_reset(user: User, secret: str, actor) -> str:
-    code, row = _issue("password-reset", secret, actor, RESET_LIFETIME, user=user)
-    record(actor, "password_reset.issued", user, mission_id=user.mission_id,
+def issue_reset(account, secret: str, actor) -> str:
+    """A one-time code, valid 48 hours, that lets a learner choose a new PIN or a staff
+    member a new password; returned once, to be handed over, and kept only as a hash."""
+    if account.is_learner:
+        purpose, action, owner = "pin-reset", "pin_reset.issued", {"person": account}
+    else:
+        purpose, action, owner = "password-reset", "password_reset.issued", {"user": account}
+    code, row = _issue(purpose, secret, actor, RESET_LIFETIME, **owner)
+    record(actor, action, account, mission_id=account.mission_id,
            until=row.expires_at.date().isoformat())
     db.session.commit()
     return code

@@ -218,7 +218,7 @@ def staff_action(mission_id: int, user_id: int, action: str):
         abort(400)
     code = None
     if action == "reset":
-        code = accounts.issue_password_reset(user, current_app.secret_key, current_user)
+        code = accounts.issue_reset(user, current_app.secret_key, current_user)
     else:
         accounts.deactivate_staff(user, current_user)
         flash(_("%(name)s can no longer sign in.", name=user.name), "success")

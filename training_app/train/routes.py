@@ -575,5 +575,5 @@ def pin_reset(person_id: int):
     someone = managed_person_or_404(person_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    code = accounts.issue_pin_reset(someone, current_app.secret_key, current_user)
+    code = accounts.issue_reset(someone, current_app.secret_key, current_user)
     return _person_page(someone, _person_form(someone), code=code)
