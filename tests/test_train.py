@@ -160,6 +160,10 @@ def test_template_in_each_language_is_accepted_back(trainer, cohort):
     ((HEADER + "X-5,Zoë,police,GH GHANBATT,en\r\n").encode("utf-8")
      + "X-6,Zoë,police,GH GHANBATT,en\r\n".encode("cp1252"), "mixes text encodings"),
     (b"PK\x03\x04garbage", "not a readable XLSX"),
+    # people who cannot exist: a contingent member without a contingent, civilians in one
+    ((HEADER + "X-7,A B,military-contingent,,en\r\n").encode(), "needs their contingent"),
+    ((HEADER + "X-8,A B,national-staff,GH GHANBATT,en\r\n").encode(),
+     "do not belong to a national contingent"),
 ])
 def test_malformed_rosters_get_a_clear_message_and_write_nothing(trainer, cohort, mission,
                                                                  data, message):
