@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -252,3 +253,27 @@ def test_admin_sees_every_mission(app, mission, other_mission, make_user):
     index = a.get("/hq/").get_data(as_text=True)
     assert "Other Mission" in index and "UN Test Mission" in index
     assert a.get(f"/hq/missions/{other_mission.id}/").status_code == 200
+
+
+def test_the_item_page_shows_which_statements_tell_passers_from_failers(hq, mission,
+                                                                      population, content):
+    """Two statements: one every passer got right and every failer wrong (it discriminates),
+    one everyone got right (never listed as missed, and not discriminating)."""
+    from training_app.models import QuizAttempt
+
+    telling, easy = content.quiz.statements[0], content.quiz.statements[1]
+    for i, person in enumerate(population[:6]):
+        passed = i < 3
+        db.session.add(QuizAttempt(
+            person_id=person.id, token=f"item-{i}", quiz_id=content.quiz.id, language="en",
+            statement_ids=[telling.id, easy.id], total=2, correct=2 if passed else 1,
+            passed=passed, submitted_at=utcnow(),
+            answers={telling.id: telling.answer if passed else not telling.answer,
+                     easy.id: easy.answer}))
+    db.session.commit()
+    page = hq.get(f"/hq/missions/{mission.id}/items").get_data(as_text=True)
+    rows = re.findall(r"<tr>\s*<td>(.*?)</td>.*?</tr>", page, re.S)
+    assert len(rows) == 2
+    told = content.text("en", "quiz", telling.id)["statement"]
+    assert told[:40] in rows[0]  # lowest share correct first
+    assert "+1.00" in page and "50%" in page and "100%" in page
