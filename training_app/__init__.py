@@ -80,6 +80,8 @@ def _init_extensions(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from sqlalchemy import event
 
+        from .models.base import begin_sql
+
         with app.app_context():
             @event.listens_for(db.engine, "connect")
             def _sqlite_pragmas(dbapi_connection, _record):
@@ -89,6 +91,12 @@ def _init_extensions(app: Flask) -> None:
                 cursor.execute("PRAGMA busy_timeout=10000")
                 cursor.execute("PRAGMA synchronous=NORMAL")
                 cursor.close()
+
+            @event.listens_for(db.engine, "begin")
+            def _sqlite_begin(connection):
+                statement = begin_sql()
+                if statement:
+                    connection.exec_driver_sql(statement)
 
 
 def _throttle(app: Flask):

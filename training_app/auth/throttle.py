@@ -28,7 +28,7 @@ from sqlalchemy import delete, func, select
 
 from ..extensions import db
 from ..models import FailedAttempt
-from ..models.base import utcnow
+from ..models.base import retry_when_busy, utcnow
 
 
 @dataclass(frozen=True)
@@ -50,12 +50,14 @@ class SqlStore:
         return db.session.scalar(select(func.count()).select_from(FailedAttempt).where(
             FailedAttempt.key == key, FailedAttempt.at >= since)) or 0
 
+    @retry_when_busy
     def add(self, key: str) -> str:
         row = FailedAttempt(key=key)
         db.session.add(row)
         db.session.commit()
         return str(row.id)
 
+    @retry_when_busy
     def remove(self, key: str, ticket: str) -> None:
         db.session.execute(delete(FailedAttempt).where(FailedAttempt.id == int(ticket)))
         db.session.commit()
@@ -79,6 +81,7 @@ class RedisStore:
         pipe.zcount(f"fail:{key}", now - seconds, "+inf")
         return int(pipe.execute()[1])
 
+    @retry_when_busy
     def add(self, key: str) -> str:
         ticket = f"{time.time():.6f}:{secrets.token_hex(4)}"
         pipe = self.redis.pipeline()

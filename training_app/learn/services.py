@@ -26,7 +26,7 @@ from ..models import (
     QuizAttempt,
     SlideView,
 )
-from ..models.base import utcnow
+from ..models.base import retry_when_busy, utcnow
 
 OPEN_ATTEMPT_LIFETIME = timedelta(hours=12)
 
@@ -117,19 +117,31 @@ def _insert_once(row) -> bool:
 
 def open_slide(person: Person, slide_id: str) -> None:
     """The learner opened a slide: its first view is recorded, and if it was one to review
-    after a failed quiz, it is crossed off."""
+    after a failed quiz, it is crossed off. Opening it again writes nothing."""
+    to_review = bool(person.review_slides and slide_id in person.review_slides)
+    if not to_review and _seen(person.id, slide_id):
+        return
+    _record_opening(person, slide_id)
+
+
+@retry_when_busy
+def _record_opening(person: Person, slide_id: str) -> None:
     record_slide_view(person.id, slide_id)
     if person.review_slides and slide_id in person.review_slides:
         person.review_slides = [s for s in person.review_slides if s != slide_id] or None
         db.session.commit()
 
 
+def _seen(person_id: int, slide_id: str) -> bool:
+    return db.session.scalar(
+        select(SlideView.id).where(SlideView.person_id == person_id,
+                                   SlideView.slide_id == slide_id)) is not None
+
+
+@retry_when_busy
 def record_slide_view(person_id: int, slide_id: str) -> bool:
     """Record the first view of a slide; True only the first time."""
-    exists = db.session.scalar(
-        select(SlideView.id).where(SlideView.person_id == person_id,
-                                   SlideView.slide_id == slide_id))
-    if exists:
+    if _seen(person_id, slide_id):
         return False
     created = _insert_once(SlideView(person_id=person_id, slide_id=slide_id))
     db.session.commit()
@@ -172,6 +184,7 @@ def case_study_answer(person_id: int, case_id: str) -> CaseStudyResponse | None:
                                         CaseStudyResponse.case_study_id == case_id))
 
 
+@retry_when_busy
 def save_case_study_answer(person_id: int, case_id: str, answer: str) -> CaseStudyResponse:
     """Keep the learner's own answer; answering again replaces it."""
     response = case_study_answer(person_id, case_id)
@@ -204,6 +217,7 @@ def mission_statements(mission, rng: random.Random) -> dict[str, dict]:
                                     "mission": mission.name}}
 
 
+@retry_when_busy
 def open_attempt(person_id: int, content: Content, language: str, mission=None) -> QuizAttempt:
     """The learner's unsubmitted attempt, or a new one: reloading the page keeps the same draw.
 
@@ -330,6 +344,7 @@ class Submission:
     certificate: object | None
 
 
+@retry_when_busy
 def submit_quiz(person: Person, attempt: QuizAttempt, answers: dict[str, bool],
                 content: Content, language: str, instance_path: str, actor=None,
                 cohort=None) -> Submission:
@@ -362,6 +377,7 @@ def settle(person: Person, content: Content, language: str, instance_path: str, 
                                             actor=actor)
 
 
+@retry_when_busy
 def record_completion(person: Person, content: Content) -> Completion | None:
     """Mark the module completed once everything is done; returns the completion, if any.
     A completion once recorded stays (a later version of the module does not undo it)."""

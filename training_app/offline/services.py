@@ -18,6 +18,7 @@ from ..content.loader import Content
 from ..extensions import db
 from ..learn import services as learn
 from ..models import OfflineEvent, Person
+from ..models.base import retry_when_busy
 
 MAX_EVENTS = 500
 EVENT_ID = re.compile(r"^[A-Za-z0-9-]{8,60}$")
@@ -51,30 +52,29 @@ class Context:
 def apply_events(person: Person, events: list, context: Context) -> list[Outcome]:
     """Apply each event once; a bad event is rejected on its own and the others go on.
     The events follow the same rules as the pages they stand for."""
-    outcomes = []
-    for raw in events[:MAX_EVENTS]:
-        event = raw if isinstance(raw, dict) else {}
-        event_id = event.get("id")
-        if not isinstance(event_id, str) or not EVENT_ID.match(event_id):
-            outcomes.append(Outcome(str(event_id)[:60], "rejected", "bad-id"))
-            continue
-        kind = event.get("kind")
-        if db.session.scalar(select(OfflineEvent.id).where(
-                OfflineEvent.person_id == person.id, OfflineEvent.event_id == event_id)):
-            outcomes.append(Outcome(event_id, "duplicate"))
-            continue
-        try:
-            if kind not in KINDS:
-                raise Rejected("unknown-kind")
-            status = _APPLY[kind](person, event, context)
-        except Rejected as exc:
-            db.session.rollback()
-            outcomes.append(Outcome(event_id, "rejected", str(exc)))
-            _remember(person, event_id, str(kind)[:20], "rejected")
-            continue
-        outcomes.append(Outcome(event_id, "applied" if _remember(person, event_id, kind, status)
-                                else "duplicate"))
-    return outcomes
+    return [_apply_one(person, raw, context) for raw in events[:MAX_EVENTS]]
+
+
+@retry_when_busy
+def _apply_one(person: Person, raw, context: Context) -> Outcome:
+    event = raw if isinstance(raw, dict) else {}
+    event_id = event.get("id")
+    if not isinstance(event_id, str) or not EVENT_ID.match(event_id):
+        return Outcome(str(event_id)[:60], "rejected", "bad-id")
+    kind = event.get("kind")
+    if db.session.scalar(select(OfflineEvent.id).where(
+            OfflineEvent.person_id == person.id, OfflineEvent.event_id == event_id)):
+        return Outcome(event_id, "duplicate")
+    try:
+        if kind not in KINDS:
+            raise Rejected("unknown-kind")
+        status = _APPLY[kind](person, event, context)
+    except Rejected as exc:
+        db.session.rollback()
+        _remember(person, event_id, str(kind)[:20], "rejected")
+        return Outcome(event_id, "rejected", str(exc))
+    return Outcome(event_id, "applied" if _remember(person, event_id, kind, status)
+                   else "duplicate")
 
 
 def _remember(person: Person, event_id: str, kind: str, outcome: str) -> bool:
