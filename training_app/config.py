@@ -59,6 +59,8 @@ def load_settings(instance_path: str) -> dict:
         # Host header cannot put another address into a certificate's QR code or badge
         "TRUSTED_HOSTS": [h.strip() for h in env.get("TRAINING_TRUSTED_HOSTS", "").split(",")
                           if h.strip()] or None,
+        # /healthz reports the disk "low" below this much free space (MB) in the instance folder
+        "MIN_FREE_DISK_MB": int(env.get("TRAINING_MIN_FREE_DISK_MB", "100")),
         # how this server names itself in the sync bundles it writes (a camp, for example)
         "SITE_NAME": env.get("TRAINING_SITE_NAME") or socket.gethostname(),
     }

@@ -5,6 +5,7 @@ trusted proxy."""
 from __future__ import annotations
 
 import ipaddress
+import shutil
 from pathlib import Path
 
 from flask import (
@@ -15,6 +16,7 @@ from flask import (
     current_app,
     g,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -25,12 +27,17 @@ from flask.globals import request_ctx
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
+from sqlalchemy.exc import InternalError, OperationalError
 
 from .access import public
 from .extensions import db
 from .i18n import LANGUAGE_COOKIE, _, best_language
 
 bp = Blueprint("core", __name__)
+
+# What the database answers when it cannot store anything: read-only file, full disk, locked
+# past every retry (SQLite), a read-only transaction or a lost server (PostgreSQL).
+STORAGE_FAULTS = (OperationalError, InternalError)
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -65,10 +72,16 @@ def language_blueprint(name: str, import_name: str, prefixed: bool = True) -> Bl
 
     @blueprint.before_request
     def remember_language():
+        """Keep the account's language; a page still opens if it cannot be kept (a database
+        that takes no writes), the choice is then carried by the address and the cookie."""
         user = current_user
         if getattr(user, "is_authenticated", False) and user.language != g.lang:
             user.language = g.lang
-            db.session.commit()
+            try:
+                db.session.commit()
+            except STORAGE_FAULTS as exc:
+                db.session.rollback()
+                current_app.logger.warning("language not kept: %s", exc)
 
     return blueprint
 
@@ -95,18 +108,46 @@ def service_worker():
 @bp.route("/healthz")
 @public
 def healthz():
-    """Liveness and database status; 503 when the database does not answer."""
+    """Whether this server can do its work: the database answers, it takes writes, and the
+    disk has room. 503, naming what fails, when one does not."""
+    checks = {"database": _database_reads(), "database_write": "skipped", "disk": _disk_room()}
+    if checks["database"] == "ok":
+        checks["database_write"] = _database_writes()
+    failing = [name for name, state in checks.items() if state not in ("ok", "skipped")]
+    return jsonify(status="degraded" if failing else "ok", failing=failing,
+                   backend=db.engine.dialect.name, **checks), 503 if failing else 200
+
+
+def _database_reads() -> str:
     try:
         db.session.execute(text("SELECT 1"))
-        database = "ok"
+        return "ok"
     except Exception as exc:  # noqa: BLE001 - any failure means "not ok"
         current_app.logger.warning("health check: database unavailable: %s", exc)
         db.session.rollback()
-        database = "unavailable"
-    status = 200 if database == "ok" else 503
-    backend = db.engine.dialect.name
-    return jsonify(status="ok" if status == 200 else "degraded", database=database,
-                   backend=backend), status
+        return "unavailable"
+
+
+def _database_writes() -> str:
+    """Write one row without keeping it: the file or server takes writes."""
+    try:
+        db.session.execute(text("UPDATE alembic_version SET version_num = version_num"))
+        return "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ok"
+        current_app.logger.warning("health check: database takes no writes: %s", exc)
+        return "read-only"
+    finally:
+        db.session.rollback()
+
+
+def _disk_room() -> str:
+    """Free space where the instance folder (and an embedded database) lives."""
+    need = current_app.config.get("MIN_FREE_DISK_MB", 100) * 1024 * 1024
+    try:
+        free = shutil.disk_usage(current_app.instance_path).free
+    except OSError:
+        return "unavailable"
+    return "ok" if free >= need else "low"
 
 
 def security_headers(response):
@@ -178,8 +219,34 @@ def register_error_handlers(app: Flask) -> None:
     def server_error(_e):
         db.session.rollback()
         return _error_page(500, _("Something went wrong"),
-                           _("The page could not be shown. Nothing you sent was lost; "
-                             "please try again in a moment."))
+                           _("The server met an error. If you were sending something, it may "
+                             "not have been saved: check, and send it again if it is missing."))
+
+    for fault in STORAGE_FAULTS:
+        app.register_error_handler(fault, storage_fault)
+
+
+def storage_fault(exc):
+    """The database could not store or read what the request needed: say so, and what to do.
+    Never "nothing was lost" when it may have been."""
+    db.session.rollback()
+    current_app.logger.error("storage fault on %s %s: %s", request.method, request.path, exc)
+    writing = request.method not in ("GET", "HEAD", "OPTIONS")
+    if request.is_json or request.accept_mimetypes.best == "application/json":
+        response = jsonify(error="not-saved" if writing else "unavailable")
+        response.status_code = 503
+    elif writing:
+        response = make_response(_error_page(
+            503, _("Not saved"),
+            _("The server could not save what you sent: it cannot store anything at the "
+              "moment. Keep what you wrote, try again in a few minutes, and tell your trainer "
+              "or the mission's training officer if this goes on.")))
+    else:
+        response = make_response(_error_page(
+            503, _("Temporarily unavailable"),
+            _("The server cannot read its records at the moment. Try again in a few minutes.")))
+    response.headers["Retry-After"] = "60"
+    return response
 
 
 class TrustedProxies:
