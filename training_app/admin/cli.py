@@ -130,14 +130,16 @@ def backup_command(target: Path) -> None:
 def restore_command(source: Path, yes: bool) -> None:
     """Replace the database's contents with a backup. Stop the app first."""
     from ..extensions import db
-    from ..ops import BackupError, restore_database
+    from ..ops import BackupError, known_revisions, restore_database
 
     if not yes:
         click.confirm("This replaces every record in the database. Continue?", abort=True)
     db.session.remove()
     db.engine.dispose()
     try:
-        restore_database(current_app.config["SQLALCHEMY_DATABASE_URI"], source)
+        revision = restore_database(current_app.config["SQLALCHEMY_DATABASE_URI"], source)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"restored from {source}")
+    click.echo(f"restored from {source} (schema {revision})")
+    if revision != max(known_revisions()):
+        click.echo("the backup is from an older release: run `flask db upgrade` before serving")
