@@ -10,6 +10,7 @@ from pathlib import Path
 
 from flask import Flask, g, request, url_for
 from flask_compress import Compress
+from werkzeug.routing import IntegerConverter
 
 from . import config as settings
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -112,7 +113,18 @@ def _throttle(app: Flask):
     return Throttle(store, app.config["LOGIN_RATE_LIMIT"], app.config["LOGIN_ADDRESS_LIMIT"])
 
 
+class RecordId(IntegerConverter):
+    """An id in an address: a number a database column can hold, else no such page (404)."""
+
+    def __init__(self, url_map, **kwargs):
+        from .access import MAX_ID
+
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, **kwargs)
+
+
 def _register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = RecordId
     """One blueprint per audience, and the site's shell."""
     from .admin.routes import bp as admin_bp
     from .auth.routes import bp as auth_bp
@@ -160,7 +172,9 @@ def _register_template_helpers(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
-    from .core import register_error_handlers, security_headers
+    from .core import JSONProvider, forms_take_flat_json, register_error_handlers, security_headers
 
+    app.json = JSONProvider(app)
+    app.before_request(forms_take_flat_json)
     app.after_request(security_headers)
     register_error_handlers(app)

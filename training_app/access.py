@@ -119,9 +119,20 @@ def visible_missions() -> list[Mission]:
     return list(db.session.scalars(query))
 
 
+# the largest id a record can have (PostgreSQL's integer columns); anything larger is no record
+MAX_ID = 2 ** 31 - 1
+
+
+def id_arg(name: str) -> int | None:
+    """A record id from the request's query or form, or None: absent, not a number, or no
+    id any record could have."""
+    value = request.values.get(name, type=int)
+    return value if value is not None and 0 < value <= MAX_ID else None
+
+
 def mission_or_404(mission_id: int | None) -> Mission:
     """The mission if the signed-in account may see it; 404 otherwise."""
-    mission = db.session.get(Mission, mission_id) if mission_id else None
+    mission = db.session.get(Mission, mission_id) if mission_id and mission_id <= MAX_ID else None
     if mission is None or not can_see_mission(mission.id):
         abort(404)
     return mission

@@ -24,6 +24,7 @@ from flask import (
     url_for,
 )
 from flask.globals import request_ctx
+from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
@@ -148,6 +149,33 @@ def _disk_room() -> str:
     except OSError:
         return "unavailable"
     return "ok" if free >= need else "low"
+
+
+def forms_take_flat_json():
+    """A form reads a JSON body as its fields; one that is not a flat object (a list, a bare
+    value, nested objects) is a bad request, not a server error. The device endpoints, which
+    read JSON themselves, are left to do so."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or not request.is_json:
+        return None
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "audience", None) == "learners_json":
+        return None
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not all(
+            isinstance(v, str | int | float | bool) or v is None for v in body.values()):
+        abort(400)
+    return None
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, except that a body nested too deeply to parse is a bad request (400)
+    like any other unreadable JSON, not a server error."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as exc:
+            raise ValueError("JSON nested too deeply") from exc
 
 
 def security_headers(response):

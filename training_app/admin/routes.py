@@ -93,7 +93,10 @@ def camp_servers():
     status = 200
     if form.validate_on_submit():
         try:
-            document = json.loads(form.document.data)
+            try:
+                document = json.loads(form.document.data)
+            except RecursionError as exc:
+                raise ValueError("nested too deeply") from exc
             if not isinstance(document, dict):
                 raise BundleError("bad-key-document")
             source = sync.trust(document, current_user)

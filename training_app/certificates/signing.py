@@ -134,7 +134,7 @@ def token_payload(token: str) -> dict:
     parts = token.strip().split(".") if isinstance(token, str) else []
     try:
         payload = json.loads(_unb64(parts[1]).decode("utf-8"))
-    except (IndexError, TokenError, UnicodeDecodeError, ValueError):
+    except (IndexError, TokenError, UnicodeDecodeError, ValueError, RecursionError):
         return {}
     return payload if isinstance(payload, dict) else {}
 
@@ -146,7 +146,7 @@ def verify_token(token: str, keys: dict[str, Ed25519PublicKey]) -> dict:
         raise TokenError("not a certificate token")
     try:
         payload = json.loads(_unb64(parts[1]).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise TokenError("unreadable payload") from exc
     if not isinstance(payload, dict) or payload.get("kid") not in keys:
         raise TokenError("signed by an unknown key")

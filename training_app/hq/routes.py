@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from .. import audit
 from ..access import (
     hq_staff,
+    id_arg,
     mission_or_404,
     staff_of_mission_or_404,
     visible_missions,
@@ -115,7 +116,7 @@ def people(mission_id: int):
 
     mission = mission_or_404(mission_id)
     form, filters = _filters(mission.id)
-    contingent_id = request.args.get("contingent", type=int)
+    contingent_id = id_arg("contingent")
     category = request.args.get("category") or None
     if category and category not in CATEGORY_BY_ID:
         abort(404)
@@ -240,8 +241,8 @@ def audit_log(mission_id: int):
     filters = audit.AuditFilter()
     if request.args and form.validate():
         person_ids = None
-        if request.args.get("person_id", type=int):
-            person_ids = (request.args.get("person_id", type=int),)
+        if id_arg("person_id"):
+            person_ids = (id_arg("person_id"),)
         elif form.person.data:
             person_ids = services.people_named(mission.id, form.person.data)
         certificate = None

@@ -28,6 +28,7 @@ from ..access import (
     cohort_or_404,
     enrolled_ids,
     enrolled_or_404,
+    id_arg,
     managed_person_or_404,
     mission_or_404,
     role_of,
@@ -98,7 +99,7 @@ def _save_from_form(cohort: Cohort | None, mission_id: int, form: CohortForm,
 
 def _mission_for_new_cohort() -> int:
     """The trainer's mission; an admin names one (?mission=), 404 for none or an unknown one."""
-    return mission_or_404(current_user.mission_id or request.args.get("mission", type=int)).id
+    return mission_or_404(current_user.mission_id or id_arg("mission")).id
 
 
 @bp.route("/train/cohorts/new", methods=["GET", "POST"])
@@ -418,7 +419,7 @@ def paper_entry(cohort_id: int):
     """Type in a learner's paper answers; counted exactly like an online attempt, once."""
     cohort = cohort_or_404(cohort_id)
     content = get_content()
-    person_id = request.values.get("person", type=int)
+    person_id = id_arg("person")
     person = enrolled_or_404(cohort, person_id) if person_id else None
     form = FlaskForm()
     learners = services.enrolled_people(cohort)
