@@ -47,6 +47,11 @@ def test_production_setup_creates_no_accounts_and_no_demonstration(app, runner):
     assert not is_demo_installation(app.instance_path)
     assert "flask missions create" in r.output and "flask staff create" in r.output
     assert "password:" not in r.output.lower()  # no login shown either
+    # run again after an upgrade, it changes nothing and says what is there
+    invoke(runner, "missions", "create", "--code", "UNMISS", "--name", "UNMISS")
+    again = invoke(runner, "setup", "--production")
+    assert again.exit_code == 0 and "Missions: 1; staff accounts: 0." in again.output
+    assert (count(User), count(Mission)) == (0, 1)
 
 
 def test_demonstration_setup_writes_its_logins_only_to_a_private_file(app, runner):

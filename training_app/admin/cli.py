@@ -40,7 +40,11 @@ def setup_command(production: bool) -> None:
     upgrade(directory=current_app.extensions["migrate"].directory)
     ensure_signing_key(current_app.instance_path)
     if production:
-        click.echo(NEXT_STEPS)
+        from ..auth import services as accounts
+
+        missions, staff = len(accounts.missions()), len(accounts.all_staff())
+        click.echo(NEXT_STEPS if not (missions or staff) else
+                   f"Database up to date. Missions: {missions}; staff accounts: {staff}.")
         if not current_app.config.get("TRUSTED_HOSTS"):
             click.echo("Note: TRAINING_TRUSTED_HOSTS is not set; the server will not start "
                        "without it.")
