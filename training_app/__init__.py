@@ -59,6 +59,25 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
+class UnsafeToServe(RuntimeError):
+    """This installation must not answer requests as it is configured."""
+
+
+def refuse_to_serve_unsafely(app: Flask) -> None:
+    """Stop a real installation from serving without TRAINING_TRUSTED_HOSTS: otherwise any
+    Host header is believed and ends up in the addresses of QR codes and badges. A
+    demonstration installation and tests are exempt. Raises UnsafeToServe."""
+    if app.testing or app.config.get("TRUSTED_HOSTS") or settings.is_demo_installation(
+            app.instance_path):
+        return
+    raise UnsafeToServe(
+        "Refusing to serve: TRAINING_TRUSTED_HOSTS is not set. Set it to the host names this "
+        "server answers to, comma-separated (for example "
+        "TRAINING_TRUSTED_HOSTS=training.mission.example), so that a forged Host header "
+        "cannot reach certificate QR codes and badges. Only the demonstration installation "
+        "(make run) may serve without it.")
+
+
 def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (register the tables)
     from .i18n import select_locale
@@ -168,7 +187,8 @@ def _register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def inject_locale():
         lang = g.get("lang") or app.config["BABEL_DEFAULT_LOCALE"]
-        return {"locale": lang, "direction": text_direction(lang)}
+        return {"locale": lang, "direction": text_direction(lang),
+                "demo_installation": settings.is_demo_installation(app.instance_path)}
 
 
 def _register_hooks(app: Flask) -> None:

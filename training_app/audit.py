@@ -89,6 +89,7 @@ ACTIONS = {
     "roster.imported": _l("Roster imported"),
     "attendance.saved": _l("Attendance saved"),
     "paper_quiz.recorded": _l("Paper quiz recorded"),
+    "mission.created": _l("Mission created"),
     "mission.settings": _l("Mission settings changed"),
     "contingent.added": _l("Contingent added"),
     "sync.imported": _l("Camp server bundle applied"),
@@ -156,6 +157,8 @@ def detail_sentence(event: AuditEvent, lang: str) -> str:
                  role=d.get("role", "trainer"))
     if action == "sync.imported":
         return _("From %(source)s.", source=d.get("source", ""))
+    if action == "mission.created":
+        return d.get("code", "")
     if action == "contingent.added":
         return f"{d.get('country', '')} — {d.get('unit', '')}"
     if action == "cohort.created" or action == "cohort.changed":

@@ -6,7 +6,15 @@ from flask import Flask
 
 
 def register_cli(app: Flask) -> None:
-    from .admin.cli import backup_command, create_staff, restore_command, setup_command, staff_cli
+    from .admin.cli import (
+        backup_command,
+        contingents_cli,
+        create_staff,
+        missions_cli,
+        restore_command,
+        setup_command,
+        staff_cli,
+    )
     from .certificates.cli import certificates_cli
     from .content.cli import content_cli
     from .demo import demo_cli
@@ -14,7 +22,8 @@ def register_cli(app: Flask) -> None:
     from .interop.cli import scorm_cli
     from .sync.cli import sync_cli
 
-    for command in (backup_command, create_staff, restore_command, staff_cli, content_cli,
-                    demo_cli, translate_cli, certificates_cli, sync_cli, scorm_cli):
+    for command in (backup_command, create_staff, restore_command, staff_cli, missions_cli,
+                    contingents_cli, content_cli, demo_cli, translate_cli, certificates_cli,
+                    sync_cli, scorm_cli):
         app.cli.add_command(command)
     app.cli.command("setup")(setup_command)

@@ -25,6 +25,21 @@ def instance_secret(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+DEMO_MARKER = "demo-installation"
+
+
+def is_demo_installation(instance_path: str) -> bool:
+    """True where the demonstration data was loaded (`make run`, `flask setup`): its pages say
+    so, and it may serve without TRAINING_TRUSTED_HOSTS."""
+    return (Path(instance_path) / DEMO_MARKER).exists()
+
+
+def mark_demo_installation(instance_path: str) -> None:
+    path = Path(instance_path) / DEMO_MARKER
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("This installation holds demonstration data, not real records.\n")
+
+
 def load_settings(instance_path: str) -> dict:
     """Settings read from TRAINING_* environment variables."""
     env = os.environ

@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from .audit import record
+from .config import mark_demo_installation
 from .extensions import db
 from .models import Contingent, Mission, Person, User
 
@@ -27,7 +28,8 @@ CONTINGENTS = (
 )
 
 
-def _logins_file(instance_path: str) -> Path:
+def demo_logins_path(instance_path: str) -> Path:
+    """Where the demonstration's passwords are written (mode 600), and nowhere else."""
     return Path(instance_path) / "demo-logins.txt"
 
 
@@ -36,7 +38,9 @@ def _password() -> str:
 
 
 def load_demo(instance_path: str) -> bool:
-    """Create the demo mission and accounts unless present; True if created now."""
+    """Create the demo mission and accounts unless present; True if created now. Either way
+    the installation is marked as a demonstration (its pages say so)."""
+    mark_demo_installation(instance_path)
     if db.session.scalar(select(Mission.id).where(Mission.code == DEMO_MISSION)):
         return False
     mission = Mission(
@@ -76,22 +80,29 @@ def load_demo(instance_path: str) -> bool:
     db.session.commit()
 
     lines = [
-        "Demo logins (kept in this file; change them before real use):",
+        "Demonstration logins: for trying the platform only, never for real records.",
         f"  learner  mission UNDEMO, personnel number DEMO-001, PIN {learner_pin}"
         "   -> sign in at /en/login",
     ]
     lines += [f"  {role:<8} username {u}, password {p}   -> sign in at /en/staff/login"
               for role, u, p in staff]
-    path = _logins_file(instance_path)
+    path = demo_logins_path(instance_path)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # a file left by an older release may be readable by others
     with os.fdopen(fd, "w") as fh:
         fh.write("\n".join(lines) + "\n")
     return True
 
 
 def read_demo_logins(instance_path: str) -> str:
-    path = _logins_file(instance_path)
+    path = demo_logins_path(instance_path)
     return path.read_text().rstrip() if path.exists() else "(no demo logins recorded)"
+
+
+def echo_demo_logins(instance_path: str) -> None:
+    """Say where the demonstration's logins are, and show them from that file."""
+    click.echo(f"Demonstration installation: logins are in {demo_logins_path(instance_path)}")
+    click.echo(read_demo_logins(instance_path))
 
 
 FIRST_NAMES = ("Amina", "Kofi", "Sita", "Mateo", "Nour", "Ivan", "Li", "Chloé", "Omar", "Grace",
@@ -167,7 +178,7 @@ def demo_load() -> None:
     """Load the demonstration mission once, and print its logins."""
     created = load_demo(current_app.instance_path)
     click.echo("Demo data loaded." if created else "Demo data already present.")
-    click.echo(read_demo_logins(current_app.instance_path))
+    echo_demo_logins(current_app.instance_path)
 
 
 @demo_cli.command("generate")

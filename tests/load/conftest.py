@@ -30,7 +30,8 @@ def gunicorn(app, tmp_path, workers: int = 3, **settings):
     env = dict(os.environ, PORT=str(port), HOST="127.0.0.1", WEB_CONCURRENCY=str(workers),
                GUNICORN_ACCESS_LOG="/dev/null", TRAINING_INSTANCE_PATH=app.instance_path,
                TRAINING_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-               TRAINING_SECRET_KEY="load-test", TRAINING_LOGIN_RATE_LIMIT="100000 per minute")
+               TRAINING_SECRET_KEY="load-test", TRAINING_LOGIN_RATE_LIMIT="100000 per minute",
+               TRAINING_TRUSTED_HOSTS="127.0.0.1")
     env.update(settings)
     log = tmp_path / f"gunicorn-{port}.log"
     with log.open("w") as log_file:

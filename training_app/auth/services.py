@@ -10,6 +10,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -108,9 +109,32 @@ def sign_out_everywhere(account) -> None:
     db.session.commit()
 
 
+MAX_NEXT = 2000
+
+
+def _local_path(target: str, spaces: bool = False) -> bool:
+    """A path of this site as a browser reads it: one leading slash and no second slash or
+    backslash after it (a browser reads a backslash as a slash), no backslash anywhere, and
+    no control character (a browser drops tabs and line breaks, so slash, tab, slash is two
+    slashes; a line break in a header is refused). White space only where `spaces` allows
+    it (a decoded query may hold a space, never a raw address)."""
+    if not target.startswith("/") or target[1:2] in ("/", "\\"):
+        return False
+    for ch in target:
+        if ch == "\\" or unicodedata.category(ch)[0] == "C" or (ch.isspace() and not
+                                                                 (spaces and ch == " ")):
+            return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
 def safe_next(target: str | None) -> str | None:
-    """Only local paths are followed after sign-in."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """The one test of a user-supplied place to go (`next=` after sign-in): a path of this
+    site both as given and once percent-decoded (so the encoded forms of a tab, a slash or a
+    backslash are refused too); None for anything else."""
+    if not target or len(target) > MAX_NEXT:
+        return None
+    if _local_path(target) and _local_path(unquote(target), spaces=True):
         return target
     return None
 

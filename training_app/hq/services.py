@@ -3,6 +3,7 @@ settings, contingents, finding certificates."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -218,8 +219,51 @@ def update_mission_settings(mission: Mission, actor, **values: str) -> list[str]
     return changed
 
 
-def add_contingent(mission: Mission, country: str, unit: str, actor) -> Contingent | None:
-    """A new contingent; None if the mission already has that country and unit."""
+MISSION_CODE = re.compile(r"^[A-Z][A-Z0-9-]{1,19}$")
+MISSION_TEXTS = ("focal_point_name", "focal_point_contact", "alternate_name",
+                 "alternate_contact", "offlimits_directive")
+
+
+class MissionError(Exception):
+    """A mission or its contingents refused; `problems` says why, one line each (for the
+    command line, which is where missions are set up)."""
+
+    def __init__(self, *problems: str):
+        super().__init__("; ".join(problems))
+        self.problems = list(problems)
+
+
+def create_mission(code: str, name: str, actor, self_registration: bool = True,
+                   **texts: str) -> Mission:
+    """A new mission with its settings (the Focal Point, the Alternate, the Off-Limits
+    directive; HQ can change them later). MissionError for a malformed or taken code."""
+    from ..auth.services import clean_text
+
+    code = clean_text(code).upper()
+    name = clean_text(name)
+    problems = []
+    if not MISSION_CODE.match(code):
+        problems.append(f"mission code {code!r}: use 2 to 20 capital letters, digits or '-', "
+                        "starting with a letter (for example UNMISS)")
+    if not name or len(name) > 200:
+        problems.append("mission name: give one of at most 200 characters")
+    values = {key: clean_text(texts.get(key)) for key in MISSION_TEXTS}
+    problems += [f"{key.replace('_', ' ')}: at most 200 characters"
+                 for key, value in values.items() if len(value) > 200]
+    if not problems and db.session.scalar(select(Mission.id).where(Mission.code == code)):
+        problems.append(f"mission code {code}: a mission with this code exists already")
+    if problems:
+        raise MissionError(*problems)
+    mission = Mission(code=code, name=name, self_registration=self_registration, **values)
+    db.session.add(mission)
+    db.session.flush()
+    record(actor, "mission.created", mission, mission_id=mission.id, code=code)
+    db.session.commit()
+    return mission
+
+
+def _new_contingent(mission: Mission, country: str, unit: str, actor) -> Contingent | None:
+    """Add a contingent to the session (not committed); None if the mission has it."""
     exists = db.session.scalar(select(Contingent.id).where(
         Contingent.mission_id == mission.id, Contingent.country == country,
         Contingent.unit == unit))
@@ -230,8 +274,101 @@ def add_contingent(mission: Mission, country: str, unit: str, actor) -> Continge
     db.session.flush()
     record(actor, "contingent.added", contingent, mission_id=mission.id, country=country,
            unit=unit)
+    return contingent
+
+
+def add_contingent(mission: Mission, country: str, unit: str, actor) -> Contingent | None:
+    """A new contingent; None if the mission already has that country and unit."""
+    contingent = _new_contingent(mission, country, unit, actor)
     db.session.commit()
     return contingent
+
+
+# A contingents file: a header naming the columns, then one contingent a line.
+CONTINGENT_COLUMNS = {"unit name": "name", "unit": "name", "name": "name",
+                      "short designation": "designation", "designation": "designation",
+                      "country code": "country", "country": "country"}
+MAX_CONTINGENTS = 500
+UNIT_LENGTH = 120
+
+
+@dataclass(frozen=True)
+class ContingentsImported:
+    added: list[Contingent]
+    already_present: int
+
+
+def _contingent_rows(text: str) -> tuple[list[tuple[int, dict]], list[str]]:
+    """(line number, {name, designation, country}) for each filled line, and the problems
+    with the file as a whole."""
+    import csv
+
+    lines = text.splitlines()
+    first = next((line for line in lines if line.strip()), "")
+    delimiter = max(",;\t", key=first.count)
+    reader = csv.reader(lines, delimiter=delimiter)
+    try:
+        table = [(number, row) for number, row in enumerate(reader, start=1)
+                 if any(cell.strip() for cell in row)]
+    except csv.Error as exc:
+        return [], [f"the file is not readable as CSV: {exc}"]
+    if not table:
+        return [], ["the file is empty"]
+    header_line, header = table[0]
+    columns = [CONTINGENT_COLUMNS.get(" ".join(c.strip().lower().replace("_", " ")
+                                               .replace("-", " ").split())) for c in header]
+    missing = [label for key, label in (("designation", "short designation"),
+                                        ("country", "country code")) if key not in columns]
+    if missing:
+        return [], [f"line {header_line}: the first line must name the columns unit name, "
+                    f"short designation and country code (missing: {', '.join(missing)})"]
+    if len(table) - 1 > MAX_CONTINGENTS:
+        return [], [f"at most {MAX_CONTINGENTS} contingents in one file"]
+    rows = []
+    for number, row in table[1:]:
+        values = {key: (row[i] if i < len(row) else "") for i, key in enumerate(columns)
+                  if key}
+        rows.append((number, values))
+    return rows, []
+
+
+def import_contingents(mission: Mission, text: str, actor) -> ContingentsImported:
+    """Add the contingents a CSV file lists (unit name, short designation, ISO country
+    code), all or none: MissionError with every problem found, by line, and nothing
+    written. Contingents the mission already has are left as they are."""
+    from ..auth.services import clean_text
+    from ..i18n import countries
+
+    rows, problems = _contingent_rows(text)
+    known = {code for code, _name in countries("en")}
+    wanted: dict[tuple[str, str], int] = {}
+    for number, values in rows:
+        country = clean_text(values.get("country")).upper()
+        designation = clean_text(values.get("designation"))
+        name = clean_text(values.get("name"))
+        unit = f"{designation} ({name})" if designation and name else designation
+        if not country:
+            problems.append(f"line {number}: the country code is missing")
+        elif country not in known:
+            problems.append(f"line {number}: {country} is not an ISO 3166 country code (two "
+                            "letters, for example GH)")
+        if not designation:
+            problems.append(f"line {number}: the short designation is missing")
+        elif len(unit) > UNIT_LENGTH:
+            problems.append(f"line {number}: designation and unit name together are longer "
+                            f"than {UNIT_LENGTH} characters")
+        if (country, unit) in wanted:
+            problems.append(f"line {number}: the same contingent as line "
+                            f"{wanted[(country, unit)]}")
+        wanted.setdefault((country, unit), number)
+    if not rows and not problems:
+        problems.append("the file lists no contingents")
+    if problems:
+        raise MissionError(*problems)
+    added = [c for c in (_new_contingent(mission, country, unit, actor)
+                         for country, unit in wanted) if c is not None]
+    db.session.commit()
+    return ContingentsImported(added=added, already_present=len(wanted) - len(added))
 
 
 def find_certificates(mission_id: int, query: str, limit: int = 50) -> list[Certificate]:
