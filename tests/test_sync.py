@@ -90,20 +90,32 @@ class Camp:
         return path
 
 
+def seal_to_hq(camp, runner, tmp_path, name="Mission HQ"):
+    """The camp learns HQ's key document, so its bundles are sealed to HQ."""
+    key = runner.invoke(args=["sync", "key", "--name", name])
+    assert key.exit_code == 0, key.output
+    key_file = tmp_path / f"hq-key-{name.replace(' ', '-')}.json"
+    key_file.write_text(key.output)
+    result = camp.run("sync", "send-to", str(key_file))
+    assert result.exit_code == 0, result.output
+    return json.loads(key.output)
+
+
 @pytest.fixture
-def camp(tmp_path, app):
+def camp(tmp_path, app, runner):
     camp = Camp(tmp_path)
+    seal_to_hq(camp, runner, tmp_path)
     yield camp
     with camp.app.app_context():
         db.engine.dispose()
 
 
-def trust_camp(camp, runner, tmp_path):
+def trust_camp(camp, runner, tmp_path, *mission):
     key = camp.run("sync", "key", "--name", "Camp Alpha")
     assert key.exit_code == 0
     key_file = tmp_path / "camp-key.json"
     key_file.write_text(key.output)
-    result = runner.invoke(args=["sync", "trust", str(key_file)])
+    result = runner.invoke(args=["sync", "trust", str(key_file), *mission])
     assert result.exit_code == 0, result.output
     return json.loads(key.output)
 
@@ -179,8 +191,8 @@ def test_the_same_bundle_imported_twice_changes_nothing(app, mission, camp, runn
         {k: v for k, v in after_first.items() if k != "sync_import"}
 
 
-@pytest.mark.parametrize("where", ["payload-start", "payload-middle", "payload-end",
-                                   "signature", "kid", "format", "truncated"])
+@pytest.mark.parametrize("where", ["ciphertext-start", "ciphertext-middle", "ciphertext-end",
+                                   "signature", "header", "format", "truncated"])
 def test_a_bundle_with_a_changed_byte_is_refused_and_nothing_is_written(
         app, mission, camp, runner, tmp_path, where):
     camp.learner_completes()
@@ -191,12 +203,13 @@ def test_a_bundle_with_a_changed_byte_is_refused_and_nothing_is_written(
     if where == "truncated":
         data = data[: len(data) // 2]
     else:
-        field = {"payload-start": "payload", "payload-middle": "payload",
-                 "payload-end": "payload", "signature": "signature", "kid": "kid",
+        field = {"ciphertext-start": "ciphertext", "ciphertext-middle": "ciphertext",
+                 "ciphertext-end": "ciphertext", "signature": "signature", "header": "header",
                  "format": "format"}[where]
         value = outer[field]
         start = data.index(value.encode())
-        offset = {"payload-start": 0, "payload-end": len(value) - 2}.get(where, len(value) // 2)
+        offset = {"ciphertext-start": 0, "ciphertext-end": len(value) - 2}.get(
+            where, len(value) // 2)
         position = start + offset
         data[position] = ord("A") if data[position] != ord("A") else ord("B")
     tampered = tmp_path / "tampered.sgtm1sync"
@@ -218,15 +231,24 @@ def test_a_bundle_from_a_server_hq_does_not_trust_is_refused(app, mission, camp,
     assert "does not trust" in result.output
     assert snapshot() == before
 
-    # a stranger re-signs the camp's records under the camp's key id: the signature fails
+    # a stranger seals the camp's records to HQ and signs them under the camp's key id:
+    # the signature fails
     stranger = Camp(tmp_path, "stranger")
     trust_camp(camp, runner, tmp_path)
+    from training_app.certificates.signing import _b64, _unb64
     from training_app.sync.bundle import read_bundle, write_bundle
+    from training_app.sync.sealing import load_sealing_key
     from training_app.sync.services import trusted_keys
 
-    records = read_bundle(bundle.read_bytes(), trusted_keys(app.instance_path))
-    forged = json.loads(write_bundle(records, stranger.app.instance_path))
-    forged["kid"] = records["source"]["kid"]
+    records = read_bundle(bundle.read_bytes(), trusted_keys(app.instance_path),
+                          app.instance_path)
+    header = json.loads(_unb64(json.loads(bundle.read_bytes())["header"]))
+    hq_key = load_sealing_key(app.instance_path, header["recipient"]).public_key()
+    forged = json.loads(write_bundle(records, stranger.app.instance_path, "UNTEST",
+                                     header["recipient"], hq_key))
+    forged_header = json.loads(_unb64(forged["header"]))
+    forged_header["kid"] = records["source"]["kid"]
+    forged["header"] = _b64(json.dumps(forged_header).encode())
     path = tmp_path / "forged.sgtm1sync"
     path.write_text(json.dumps(forged))
     result = runner.invoke(args=["sync", "import", str(path)])
@@ -295,10 +317,12 @@ def test_export_since_a_date_leaves_out_what_is_older(camp, tmp_path):
 
 
 def test_a_bundle_for_a_mission_hq_does_not_have_is_refused(app, camp, runner, tmp_path):
+    db.session.add(Mission(code="OTHER", name="Other Mission"))
+    db.session.commit()
     camp.learner_completes()
-    trust_camp(camp, runner, tmp_path)
+    trust_camp(camp, runner, tmp_path)  # for HQ's only mission, OTHER
     result = runner.invoke(args=["sync", "import", str(camp.export(tmp_path / "b.sgtm1sync"))])
-    assert result.exit_code == 1 and "not on this server" in result.output
+    assert result.exit_code == 1 and "not trusted for mission UNTEST" in result.output
     assert db.session.scalar(select(func.count(Person.id))) == 0
 
 

@@ -23,9 +23,10 @@ def certificates_verify(token_or_file: str, keys_file: str | None) -> None:
     keys alone.
 
     Exits 0 and prints what the certificate says if it is genuine; exits 1 if it is forged,
-    altered, truncated or signed by an unknown key.
+    altered, truncated or signed by an unknown key; exits 2 if the signature is genuine but
+    this server's register shows the certificate revoked.
     """
-    from .services import published_keys
+    from .services import published_keys, revocation_in_register
     from .signing import (
         TokenError,
         keys_from_document,
@@ -57,10 +58,17 @@ def certificates_verify(token_or_file: str, keys_file: str | None) -> None:
     except TokenError as exc:
         click.echo(f"NOT GENUINE: {exc}", err=True)
         sys.exit(1)
-    click.echo("GENUINE: the signature matches a published key")
+    revoked = revocation_in_register(payload.get("code"))
+    if revoked is not None:
+        click.echo(f"REVOKED on {revoked.revoked_at:%Y-%m-%d}: the signature matches a "
+                   "published key, but the register shows this certificate revoked", err=True)
+    else:
+        click.echo("GENUINE: the signature matches a published key")
     for key in ("name", "category", "contingent", "mission", "module", "content_version",
                 "language", "date", "code", "kid"):
         click.echo(f"  {key}: {payload.get(key)}")
+    if revoked is not None:
+        sys.exit(2)
 
 
 def _verify_badge_file(data: bytes, keys_file: str | None) -> None:
