@@ -741,3 +741,19 @@ def test_verify_on_hq_says_revoked_when_the_register_shows_it(app, certificate, 
     result = runner.invoke(args=["certificates", "verify", token])
     assert result.exit_code == 2
     assert "REVOKED" in result.output and "GENUINE" not in result.output
+
+
+def test_a_camp_answer_that_breaks_the_pages_rule_is_refused(app, mission, camp, runner,
+                                                            tmp_path, content):
+    """Camp answers meet the same rule as the page and the offline queue (10 to 5,000)."""
+    trust_camp(camp, runner, tmp_path)
+    _camp_person(camp, "UNTEST", "S-1", "Short Answer", "135790")
+    with camp.app.app_context():  # written past the rule, as an older camp server could
+        person_id = db.session.scalar(select(Person.id).where(Person.personnel_number == "S-1"))
+        db.session.add(CaseStudyResponse(person_id=person_id,
+                                         case_study_id=content.case_study_ids[0], answer="Short"))
+        db.session.commit()
+    before = snapshot()
+    result = runner.invoke(args=["sync", "import", str(camp.export(tmp_path / "s.sgtm1sync"))])
+    assert result.exit_code == 1 and "answer-too-short" in result.output
+    assert snapshot() == before
