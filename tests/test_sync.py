@@ -733,14 +733,23 @@ def test_a_camp_administrator_sets_the_hq_to_seal_to_in_the_browser(app, tmp_pat
         db.engine.dispose()
 
 
-def test_verify_on_hq_says_revoked_when_the_register_shows_it(app, certificate, runner):
+def test_verify_on_hq_says_revoked_when_the_register_shows_it(app, certificate, runner,
+                                                               tmp_path):
+    """A revoked certificate's token and Open Badge still carry a genuine signature; the
+    register says they no longer stand."""
     token = certificate.token
-    result = runner.invoke(args=["certificates", "verify", token])
-    assert result.exit_code == 0 and "GENUINE" in result.output
+    learner = Actions(app.test_client())
+    learner.login()
+    badge = tmp_path / "badge.json"
+    badge.write_bytes(learner.get("/certificate/badge.json").data)
+    for proof in (token, str(badge)):
+        result = runner.invoke(args=["certificates", "verify", proof])
+        assert result.exit_code == 0 and "GENUINE" in result.output, result.output
     certificates.revoke_certificate(certificate, "Issued in error", "system:test")
-    result = runner.invoke(args=["certificates", "verify", token])
-    assert result.exit_code == 2
-    assert "REVOKED" in result.output and "GENUINE" not in result.output
+    for proof in (token, str(badge)):
+        result = runner.invoke(args=["certificates", "verify", proof])
+        assert result.exit_code == 2, result.output
+        assert "REVOKED" in result.output and "GENUINE" not in result.output
 
 
 def test_a_camp_answer_that_breaks_the_pages_rule_is_refused(app, mission, camp, runner,
