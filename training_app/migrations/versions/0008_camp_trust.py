@@ -16,8 +16,9 @@ depends_on = None
 
 
 def upgrade():
-    # Sources trusted before keep no mission: they still verify certificates, but their
-    # bundles are refused until an administrator trusts them for a mission.
+    # On a server of one mission, a source trusted before was trusted for that mission; on a
+    # server of several, it keeps no mission: it still verifies certificates, but its bundles
+    # are refused until an administrator trusts it for a mission.
     with op.batch_alter_table('sync_source', schema=None) as batch_op:
         batch_op.add_column(sa.Column('mission_id', sa.Integer(), nullable=True))
         batch_op.drop_constraint('uq_sync_source_kid', type_='unique')
@@ -27,6 +28,8 @@ def upgrade():
                               unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_sync_source_mission_id_mission'),
                                     'mission', ['mission_id'], ['id'])
+    op.execute("UPDATE sync_source SET mission_id = (SELECT MIN(id) FROM mission) "
+               "WHERE (SELECT COUNT(*) FROM mission) = 1")
     op.create_table(
         'sync_recipient',
         sa.Column('id', sa.Integer(), nullable=False),
