@@ -187,3 +187,31 @@ def test_malformed_and_oversized_queues_get_a_clear_answer(app, make_person):
     r = send(actions, many)
     assert r.status_code == 413
     assert count(SlideView, person_id=person.id) == 0
+
+
+def test_offline_case_answers_follow_exactly_the_rules_of_the_page(app, make_person, content):
+    """A 5-character answer and a 20,000-character one are refused offline as on the page;
+    the bounds themselves are kept on both."""
+    from .conftest import csrf_from
+
+    person, actions = signed_in(app, make_person)
+    case_id = content.case_study_ids[0]
+    page = f"/case-studies/{case_id}"
+    cases = [("Short", False), ("x" * 20_000, False), ("y" * 5001, False),
+             ("  \n\t  ", False), ("Ten chars!", True), ("z" * 5000, True)]
+    last = None
+    for answer, kept in cases:
+        html = actions.get(page).get_data(as_text=True)
+        online = actions.client.post(f"/en{page}", data={"csrf_token": csrf_from(html),
+                                                         "answer": answer})
+        assert (online.status_code == 302) is kept, (len(answer), online.status_code)
+        offline = send(actions, [{"id": str(uuid.uuid4()), "kind": "case", "case_id": case_id,
+                                  "answer": answer}]).get_json()["results"][0]
+        assert (offline["status"] == "applied") is kept, (len(answer), offline)
+        if not kept:
+            assert offline["reason"] in ("answer-too-short", "answer-too-long", "no-answer")
+        last = answer if kept else last  # a refused answer leaves the kept one as it was
+        db.session.expire_all()
+        assert db.session.scalar(select(CaseStudyResponse.answer).where(
+            CaseStudyResponse.person_id == person.id)) == last
+    assert count(CaseStudyResponse, person_id=person.id) == 1

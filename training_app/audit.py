@@ -95,6 +95,7 @@ ACTIONS = {
     "sync.imported": _l("Camp server bundle applied"),
     "sync.exported": _l("Bundle written for HQ"),
     "sync.trusted": _l("Camp server trusted"),
+    "sync.recipient_set": _l("Mission HQ key set for sealing bundles"),
     "demo.loaded": _l("Demonstration data loaded"),
 }
 

@@ -14,5 +14,18 @@ class AdminStaffForm(StaffAccountForm):
 
 
 class TrustForm(FlaskForm):
+    """Trust a camp server for one mission: its bundles may touch that mission's people only."""
+
+    mission = SelectField(_l("Mission whose people its bundles may change"), coerce=int,
+                          validate_choice=True)
     document = TextAreaField(_l("Key document (the output of “flask sync key” on that server)"),
+                             validators=[DataRequired(), Length(max=2000)])
+
+
+class SendToForm(FlaskForm):
+    """On a camp server: the mission HQ a mission's bundles are sealed to."""
+
+    mission = SelectField(_l("Mission"), coerce=int, validate_choice=True)
+    document = TextAreaField(_l("Mission HQ’s key document (the output of “flask sync key” on "
+                                "HQ’s server)"),
                              validators=[DataRequired(), Length(max=2000)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -16,7 +16,7 @@ from ..i18n import _
 from ..sync import services as sync
 from ..sync.bundle import BundleError
 from ..sync.messages import refusal
-from .forms import AdminStaffForm, TrustForm
+from .forms import AdminStaffForm, SendToForm, TrustForm
 
 bp = language_blueprint("admin", __name__)
 
@@ -84,28 +84,67 @@ def staff_action(user_id: int, action: str):
     return _staff_page(form, code=code, code_for=user)
 
 
+def _key_document(text: str) -> dict:
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise BundleError("bad-key-document") from exc
+    if not isinstance(document, dict):
+        raise BundleError("bad-key-document")
+    return document
+
+
+def _camp_forms(trust_data=None, send_data=None) -> tuple[TrustForm, SendToForm, list]:
+    missions = accounts.missions()
+    choices = [(m.id, f"{m.name} ({m.code})") for m in missions]
+    trust = TrustForm(trust_data, prefix="trust")
+    send = SendToForm(send_data, prefix="send")
+    trust.mission.choices = send.mission.choices = choices
+    return trust, send, missions
+
+
+def _camp_page(trust: TrustForm, send: SendToForm, missions: list, status=200):
+    return render_template("admin/camp_servers.html", form=trust, send_form=send,
+                           sources=sync.sources(), recipients=sync.recipients(),
+                           missions={m.id: m for m in missions}), status
+
+
 @bp.route("/admin/camp-servers", methods=["GET", "POST"])
 @admins
 def camp_servers():
-    """The servers (camps) whose signed bundles and certificates this server accepts; trust
-    another one by pasting its key document."""
-    form = TrustForm()
-    status = 200
-    if form.validate_on_submit():
+    """The servers (camps) whose signed bundles and certificates this server accepts, each
+    for one mission; trust another one for a mission by pasting its key document. 422 with
+    the reason if the document or the mission is refused."""
+    trust, send, missions = _camp_forms(request.form if request.method == "POST" else None)
+    if request.method == "POST":
+        if not trust.validate():
+            return _camp_page(trust, send, missions, 422)
+        mission = next(m for m in missions if m.id == trust.mission.data)
         try:
-            try:
-                document = json.loads(form.document.data)
-            except RecursionError as exc:
-                raise ValueError("nested too deeply") from exc
-            if not isinstance(document, dict):
-                raise BundleError("bad-key-document")
-            source = sync.trust(document, current_user)
-        except (ValueError, BundleError) as exc:
-            form.document.errors.append(refusal(
-                exc if isinstance(exc, BundleError) else BundleError("bad-key-document")))
-            status = 422
-        else:
-            flash(_("Bundles and certificates signed by %(name)s are accepted from now on.",
-                    name=source.name), "success")
-            return redirect(url_for("admin.camp_servers"))
-    return render_template("admin/camp_servers.html", form=form, sources=sync.sources()), status
+            source = sync.trust(_key_document(trust.document.data), current_user, mission)
+        except BundleError as exc:
+            trust.document.errors.append(refusal(exc))
+            return _camp_page(trust, send, missions, 422)
+        flash(_("Bundles for %(mission)s, and certificates, signed by %(name)s are accepted "
+                "from now on.", mission=mission.name, name=source.name), "success")
+        return redirect(url_for("admin.camp_servers"))
+    return _camp_page(trust, send, missions)
+
+
+@bp.route("/admin/camp-servers/hq", methods=["POST"])
+@admins
+def mission_hq_key():
+    """On a camp server: seal a mission's bundles to the mission HQ whose key document is
+    pasted. 422 with the reason if the document or the mission is refused."""
+    trust, send, missions = _camp_forms(send_data=request.form)
+    if not send.validate():
+        return _camp_page(trust, send, missions, 422)
+    mission = next(m for m in missions if m.id == send.mission.data)
+    try:
+        recipient = sync.send_to(_key_document(send.document.data), current_user, mission)
+    except BundleError as exc:
+        send.document.errors.append(refusal(exc))
+        return _camp_page(trust, send, missions, 422)
+    flash(_("Bundles of %(mission)s are sealed to %(name)s from now on: only that server can "
+            "read them.", mission=mission.name, name=recipient.name), "success")
+    return redirect(url_for("admin.camp_servers"))

@@ -23,9 +23,10 @@ def certificates_verify(token_or_file: str, keys_file: str | None) -> None:
     keys alone.
 
     Exits 0 and prints what the certificate says if it is genuine; exits 1 if it is forged,
-    altered, truncated or signed by an unknown key.
+    altered, truncated or signed by an unknown key; exits 2 (REVOKED) if the signature is
+    genuine but this server's register shows the certificate revoked.
     """
-    from .services import published_keys
+    from .services import published_keys, revocation_in_register
     from .signing import (
         TokenError,
         keys_from_document,
@@ -57,16 +58,23 @@ def certificates_verify(token_or_file: str, keys_file: str | None) -> None:
     except TokenError as exc:
         click.echo(f"NOT GENUINE: {exc}", err=True)
         sys.exit(1)
-    click.echo("GENUINE: the signature matches a published key")
+    revoked = revocation_in_register(payload.get("code"))
+    if revoked is not None:
+        click.echo(f"REVOKED on {revoked.revoked_at:%Y-%m-%d}: the signature matches a "
+                   "published key, but the register shows this certificate revoked", err=True)
+    else:
+        click.echo("GENUINE: the signature matches a published key")
     for key in ("name", "category", "contingent", "mission", "module", "content_version",
                 "language", "date", "code", "kid"):
         click.echo(f"  {key}: {payload.get(key)}")
+    if revoked is not None:
+        sys.exit(2)
 
 
 def _verify_badge_file(data: bytes, keys_file: str | None) -> None:
     """Check an Open Badge credential file: exit 0 if its proof matches a published key."""
     from .badges import BadgeError, load_badge, verify_badge
-    from .services import published_keys
+    from .services import published_keys, revocation_in_register
     from .signing import keys_from_document
 
     document = (json.loads(Path(keys_file).read_text(encoding="utf-8")) if keys_file
@@ -76,10 +84,17 @@ def _verify_badge_file(data: bytes, keys_file: str | None) -> None:
     except BadgeError as exc:
         click.echo(f"NOT GENUINE: {exc}", err=True)
         sys.exit(1)
-    click.echo("GENUINE: the Open Badge's proof matches a published key")
+    # the credential's id is the certificate's verify address, ending with its code
+    code = str(said.get("id") or "").rstrip("/").rsplit("/", 1)[-1]
+    revoked = revocation_in_register(code) if code else None
+    if revoked is not None:
+        click.echo(f"REVOKED on {revoked.revoked_at:%Y-%m-%d}: the Open Badge's proof matches "
+                   "a published key, but the register shows its certificate revoked", err=True)
+    else:
+        click.echo("GENUINE: the Open Badge's proof matches a published key")
     for key, value in said.items():
         click.echo(f"  {key}: {value}")
-    sys.exit(0)
+    sys.exit(2 if revoked is not None else 0)
 
 
 @certificates_cli.command("rotate-key")

@@ -150,6 +150,19 @@ def find_certificate(raw_code: str) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(Certificate.code == code))
 
 
+def revocation_in_register(code: str) -> Certificate | None:
+    """The register's certificate of that code if it is revoked; None if it is not, or if
+    this server has no register to look in (a bare checking machine)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        cert = find_certificate(code) if isinstance(code, str) else None
+    except SQLAlchemyError:
+        db.session.rollback()
+        return None
+    return cert if cert is not None and cert.revoked_at is not None else None
+
+
 @dataclass(frozen=True)
 class SignedDetails:
     """What a certificate was signed with: the name, category and contingent at the time."""
@@ -184,7 +197,8 @@ def published_keys(instance_path: str) -> dict:
     document = signing.keys_document(instance_path)
     own = {k["kid"] for k in document["keys"]}
     for source in db.session.scalars(select(SyncSource).order_by(SyncSource.id)):
-        if source.kid not in own:
+        if source.kid not in own:  # a key trusted for several missions is published once
+            own.add(source.kid)
             document["keys"].append({"kid": source.kid, "public_key": source.public_key,
                                      "active": False, "issued_by": source.name})
     return document

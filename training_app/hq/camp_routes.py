@@ -58,7 +58,8 @@ def camp_servers(mission_id: int):
         status = 422
     return render_template("hq/camp_servers.html", mission=mission, form=form,
                            imports=services.imports_of(mission.id),
-                           sources=services.sources(), describe=describe,
+                           sources=services.sources(mission.id),
+                           recipient=services.recipient_of(mission.id), describe=describe,
                            admin_link=sees_all_missions(),
                            export_form=ExportForm(request.args)), status
 
@@ -66,8 +67,9 @@ def camp_servers(mission_id: int):
 @bp.route("/hq/missions/<int:mission_id>/sync/export")
 @hq_staff
 def camp_export(mission_id: int):
-    """This server's records of the mission as a signed bundle, for a camp without a command
-    line: what changed since the date given, or everything."""
+    """This server's records of the mission as a sealed, signed bundle, for a camp without a
+    command line: what changed since the date given, or everything. Back to the page with a
+    message if the date is malformed or no mission HQ key is set to seal to."""
     mission = mission_or_404(mission_id)
     form = ExportForm(request.args)
     if not form.validate():
@@ -75,7 +77,11 @@ def camp_export(mission_id: int):
         return redirect(url_for("hq.camp_servers", mission_id=mission.id))
     since = (datetime.combine(form.since.data, time.min, tzinfo=UTC)
              if form.since.data else None)
-    data, _counts = services.export_bundle(mission, since, current_app.config["SITE_NAME"],
-                                           current_app.instance_path, actor=current_user)
+    try:
+        data, _counts = services.export_bundle(mission, since, current_app.config["SITE_NAME"],
+                                               current_app.instance_path, actor=current_user)
+    except BundleError as exc:
+        flash(refusal(exc), "error")
+        return redirect(url_for("hq.camp_servers", mission_id=mission.id))
     return attachment(data, "application/json",
                       f"sync-{mission.code}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.sgtm1sync")

@@ -143,12 +143,11 @@ def case_study(case_id: str):
     status = 200
     if form.validate_on_submit():
         try:
-            answer = services.checked_answer(form.answer.data)
+            services.save_case_study_answer(current_user.id, item.id, form.answer.data)
         except services.AnswerRefused:
             form.answer.errors.append(_("Write between 10 and 5,000 characters."))
             status = 422
         else:
-            services.save_case_study_answer(current_user.id, item.id, answer)
             flash(_("Your answer is saved. Read the guidance below."), "success")
             return redirect(url_for("learn.case_study", case_id=item.id, _anchor="guidance"))
     elif request.method == "POST":

@@ -185,8 +185,10 @@ def case_study_answer(person_id: int, case_id: str) -> CaseStudyResponse | None:
 
 
 @retry_when_busy
-def save_case_study_answer(person_id: int, case_id: str, answer: str) -> CaseStudyResponse:
-    """Keep the learner's own answer; answering again replaces it."""
+def save_case_study_answer(person_id: int, case_id: str, text: str) -> CaseStudyResponse:
+    """Keep the learner's own answer, by the one rule (`checked_answer`; AnswerRefused if it
+    breaks it); answering again replaces it. The page and the offline queue both come here."""
+    answer = checked_answer(text)
     response = case_study_answer(person_id, case_id)
     if response is None:
         response = CaseStudyResponse(person_id=person_id, case_study_id=case_id, answer=answer)

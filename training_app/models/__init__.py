@@ -7,10 +7,10 @@ from .credentials import AccessCode, FailedAttempt
 from .mission import Contingent, Mission
 from .people import Person, User
 from .progress import CaseStudyResponse, Completion, OfflineEvent, QuizAttempt, SlideView
-from .sync import SyncImport, SyncSource
+from .sync import SyncImport, SyncRecipient, SyncSource
 
 __all__ = [
     "AccessCode", "AuditEvent", "CaseStudyResponse", "Certificate", "Cohort", "Completion",
     "Contingent", "Enrolment", "FailedAttempt", "Mission", "OfflineEvent", "Person",
-    "QuizAttempt", "SlideView", "SyncImport", "SyncSource", "User",
+    "QuizAttempt", "SlideView", "SyncImport", "SyncRecipient", "SyncSource", "User",
 ]

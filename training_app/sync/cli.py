@@ -1,4 +1,5 @@
-"""`flask sync ...`: a camp server writes signed bundles; mission HQ trusts and applies them."""
+"""`flask sync ...`: a camp server seals and signs bundles to its mission HQ; HQ trusts camps
+per mission and applies their bundles."""
 
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Mission, SyncSource
+from ..models import Mission
 from . import services
 from .bundle import BundleError
 
-sync_cli = AppGroup("sync", help="Camp server to mission HQ: signed bundles.")
+sync_cli = AppGroup("sync", help="Camp server to mission HQ: sealed, signed bundles.")
 
 
 def parse_since(text: str | None) -> datetime | None:
@@ -36,7 +37,20 @@ def refusal(exc: BundleError) -> str:
     return {
         "not-a-bundle": "this file is not a sync bundle (or it is damaged)",
         "untrusted-key": f"signed by a server this one does not trust (key {exc.detail}); "
-                         "trust its key first with `flask sync trust`",
+                         "trust its key first with `flask sync trust --mission CODE`",
+        "not-trusted-for-mission": f"the camp server that signed it is not trusted for mission "
+                                   f"{exc.detail}; trust it for that mission first with "
+                                   "`flask sync trust --mission CODE`",
+        "old-format": f"this bundle is in the old unsealed format ({exc.detail}); update the "
+                      "camp server and write a new bundle with `flask sync export`",
+        "future-date": f"the bundle holds a date in the future ({exc.detail}); check the camp "
+                       "server's clock, then write a new bundle",
+        "wrong-recipient": "this bundle was sealed to another mission HQ's key: this server "
+                           "cannot read it; on the camp server, run `flask sync send-to` with "
+                           "this server's key document (`flask sync key`)",
+        "cannot-open": "this bundle cannot be opened with this server's sealing key",
+        "no-recipient": f"no mission HQ key is set for mission {exc.detail}; run "
+                        "`flask sync send-to HQ-KEY-FILE` first",
         "bad-signature": "the signature does not match: the bundle was altered after it was "
                          "written",
         "damaged": "the bundle is damaged",
@@ -69,11 +83,16 @@ def _mission(code: str | None) -> Mission:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="File to write (default: sync-<mission>-<time>.sgtm1sync).")
 def export_command(since: str | None, mission_code: str | None, output: str | None) -> None:
-    """Write a signed bundle of people, progress, quiz attempts, completions and certificates."""
+    """Write a bundle of people, progress, quiz attempts, completions and certificates,
+    sealed to the mission HQ set with `flask sync send-to` and signed with this server's key."""
     mission = _mission(mission_code)
-    data, counts = services.export_bundle(mission, parse_since(since),
-                                          current_app.config["SITE_NAME"],
-                                          current_app.instance_path)
+    try:
+        data, counts = services.export_bundle(mission, parse_since(since),
+                                              current_app.config["SITE_NAME"],
+                                              current_app.instance_path)
+    except BundleError as exc:
+        click.echo(f"REFUSED: {refusal(exc)}", err=True)
+        sys.exit(1)
     path = Path(output or f"sync-{mission.code}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.sgtm1sync")
     path.write_bytes(data)
     click.echo(f"wrote {path} ({len(data) // 1024 + 1} KB): "
@@ -86,8 +105,9 @@ def export_command(since: str | None, mission_code: str | None, output: str | No
 def import_command(bundle: str, actor: str) -> None:
     """Apply a bundle from a trusted server; applying it again changes nothing.
 
-    Exits 1 with the reason, having written nothing, if the bundle is altered, signed by an
-    untrusted key, for a mission this server does not have, or holds bad records."""
+    Exits 1 with the reason, having written nothing, if the bundle is altered, signed by a
+    key not trusted for its mission, sealed to another server, dated in the future, for a
+    mission this server does not have, or holds bad records."""
     try:
         result = services.import_bundle(Path(bundle).read_bytes(), f"system:{actor}",
                                         current_app.instance_path,
@@ -105,37 +125,73 @@ def import_command(bundle: str, actor: str) -> None:
 
 
 @sync_cli.command("key")
-@click.option("--name", help="How HQ will call this server (default: TRAINING_SITE_NAME).")
+@click.option("--name", help="How the other server will call this one "
+                             "(default: TRAINING_SITE_NAME).")
 def key_command(name: str | None) -> None:
-    """Print this server's public key document, for HQ to trust with `flask sync trust`."""
+    """Print this server's key document: HQ trusts a camp with it (`flask sync trust`), a camp
+    seals its bundles to HQ with it (`flask sync send-to`). It holds public keys only."""
     click.echo(json.dumps(services.own_key_document(
         current_app.instance_path, name or current_app.config["SITE_NAME"]), indent=1))
 
 
-@sync_cli.command("trust")
-@click.argument("key_file", type=click.File("r", encoding="utf-8"))
-@click.option("--name", help="A name for that server (default: the one in the file).")
-def trust_command(key_file, name: str | None) -> None:
-    """Accept bundles and certificates signed with the key in KEY_FILE ('-' for stdin)."""
+def _key_document(key_file, name: str | None) -> dict:
     try:
         document = json.load(key_file)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         document = None
     if not isinstance(document, dict):
         click.echo("REFUSED: not a key document from `flask sync key`", err=True)
         sys.exit(1)
     if name:
         document["name"] = name
+    return document
+
+
+@sync_cli.command("trust")
+@click.argument("key_file", type=click.File("r", encoding="utf-8"))
+@click.option("--mission", "mission_code", help="The mission whose people that server's "
+                                                "bundles may touch (needed if there are several).")
+@click.option("--name", help="A name for that server (default: the one in the file).")
+def trust_command(key_file, mission_code: str | None, name: str | None) -> None:
+    """Accept bundles for one mission, and certificates, signed with the key in KEY_FILE
+    ('-' for stdin). Run it again with another --mission to trust the same server there."""
+    document = _key_document(key_file, name)
+    mission = _mission(mission_code)
     try:
-        source = services.trust(document, "cli")
+        source = services.trust(document, "cli", mission)
     except BundleError as exc:
         click.echo(f"REFUSED: {refusal(exc)}", err=True)
         sys.exit(1)
-    click.echo(f"trusted {source.name} (key {source.kid})")
+    click.echo(f"trusted {source.name} (key {source.kid}) for mission {mission.code}")
+
+
+@sync_cli.command("send-to")
+@click.argument("key_file", type=click.File("r", encoding="utf-8"))
+@click.option("--mission", "mission_code", help="The mission whose bundles go to that HQ "
+                                                "(needed if there are several).")
+@click.option("--name", help="A name for that HQ server (default: the one in the file).")
+def send_to_command(key_file, mission_code: str | None, name: str | None) -> None:
+    """On a camp server: seal this mission's bundles to the mission HQ whose key document
+    (`flask sync key` on HQ) is in KEY_FILE ('-' for stdin); only that HQ can read them."""
+    document = _key_document(key_file, name)
+    mission = _mission(mission_code)
+    try:
+        recipient = services.send_to(document, "cli", mission)
+    except BundleError as exc:
+        click.echo(f"REFUSED: {refusal(exc)}", err=True)
+        sys.exit(1)
+    click.echo(f"bundles of mission {mission.code} are sealed to {recipient.name} "
+               f"(key {recipient.kid}) from now on")
 
 
 @sync_cli.command("sources")
 def sources_command() -> None:
-    """List the servers whose bundles this server accepts."""
-    for source in db.session.scalars(select(SyncSource).order_by(SyncSource.name)):
-        click.echo(f"{source.name}\t{source.kid}\tadded {source.added_at:%Y-%m-%d}")
+    """List the servers whose bundles this server accepts, with the mission of each, and the
+    HQ each mission's bundles are sealed to."""
+    codes = dict(db.session.execute(select(Mission.id, Mission.code)).all())
+    for source in services.sources():
+        mission = codes.get(source.mission_id, "certificates only: trust it for a mission")
+        click.echo(f"{source.name}\t{source.kid}\t{mission}\tadded {source.added_at:%Y-%m-%d}")
+    for recipient in services.recipients():
+        click.echo(f"sends {codes.get(recipient.mission_id)} to {recipient.name}\t"
+                   f"{recipient.kid}\tset {recipient.added_at:%Y-%m-%d}")

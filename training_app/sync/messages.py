@@ -20,6 +20,19 @@ def refusal(exc: BundleError) -> str:
         "bad-record": _("This bundle holds a record this server cannot accept (%(what)s).",
                         what=exc.detail),
         "bad-key-document": _("This is not a key document from “flask sync key”."),
+        "not-trusted-for-mission": _(
+            "The camp server that signed this bundle is not trusted for mission %(code)s. "
+            "An administrator must first trust it for that mission.", code=exc.detail),
+        "old-format": _("This bundle is in the old, unsealed format. Ask the camp to update "
+                        "its server and send a new bundle."),
+        "future-date": _("This bundle holds a date in the future. Ask the camp to check its "
+                         "server’s clock and send a new bundle."),
+        "wrong-recipient": _("This bundle was sealed for another mission HQ server, so this "
+                             "server cannot read it. The camp must seal its bundles to this "
+                             "server’s key."),
+        "cannot-open": _("This bundle cannot be opened with this server’s key."),
+        "no-recipient": _("No mission HQ key is set for this mission yet: an administrator "
+                          "must enter HQ’s key document before bundles can be sealed."),
     }.get(exc.reason, exc.reason)
 
 

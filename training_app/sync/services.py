@@ -18,7 +18,6 @@ import uuid
 from collections import Counter
 from datetime import UTC, datetime
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import or_, select
 
 from ..audit import record
@@ -35,9 +34,10 @@ from ..models import (
     QuizAttempt,
     SlideView,
     SyncImport,
+    SyncRecipient,
     SyncSource,
 )
-from .bundle import BundleError, read_bundle, write_bundle
+from .bundle import BundleError, TrustedKey, not_after, read_bundle, write_bundle
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 TABLES = ("people", "slide_views", "case_study_responses", "quiz_attempts", "completions",
@@ -59,52 +59,75 @@ def _when(value, field: str) -> datetime | None:
     if value is None:
         return None
     try:
-        parsed = datetime.fromisoformat(value)
+        parsed = utc(datetime.fromisoformat(value))
     except (TypeError, ValueError) as exc:
         raise BundleError("bad-record", field) from exc
-    return utc(parsed)
+    if parsed > not_after():  # a date from the future would win every "latest change" merge
+        raise BundleError("future-date", field)
+    return parsed
 
 
 # ---- trust ----------------------------------------------------------------------------
 
 def own_key_document(instance_path: str, name: str) -> dict:
-    """What HQ needs to trust this server: its name and active public key."""
+    """What the other side needs: this server's name, its active signing key (HQ trusts it
+    with `flask sync trust`) and its sealing key (a camp seals to it with `send-to`)."""
     from ..certificates.signing import ensure_signing_key
+    from .sealing import own_sealing_key
 
     kid = ensure_signing_key(instance_path)
     key = public_keys(instance_path)[kid]
-    return {"name": name, "kid": kid, "public_key": public_key_text(key)}
+    return {"name": name, "kid": kid, "public_key": public_key_text(key),
+            "sealing": own_sealing_key(instance_path)}
 
 
-def trust(document: dict, actor: str) -> SyncSource:
-    """Accept bundles (and certificates) signed by this key from now on."""
+def _document_name(document: dict) -> str:
     name = str(document.get("name") or "").strip()[:120]
+    if not name:
+        raise BundleError("bad-key-document")
+    return name
+
+
+def trust(document: dict, actor, mission: Mission) -> SyncSource:
+    """Accept bundles for `mission` (and certificates) signed by this key from now on."""
+    name = _document_name(document)
     kid = str(document.get("kid") or "").strip()
     text = str(document.get("public_key") or "").strip()
-    if not name or not kid or len(kid) > 60:
+    if not kid or len(kid) > 60:
         raise BundleError("bad-key-document")
     try:
         public_key_from_text(text)
     except (ValueError, TypeError) as exc:
         raise BundleError("bad-key-document") from exc
-    source = db.session.scalar(select(SyncSource).where(SyncSource.kid == kid))
-    if source is None:
-        source = SyncSource(kid=kid, name=name, public_key=text, added_by=_name_of(actor))
-        db.session.add(source)
-    elif source.public_key != text:
+    rows = list(db.session.scalars(select(SyncSource).where(SyncSource.kid == kid)))
+    if any(row.public_key != text for row in rows):
         raise BundleError("bad-key-document", "another key already has this id")
+    source = next((row for row in rows if row.mission_id == mission.id), None)
+    if source is None:
+        source = SyncSource(kid=kid, name=name, public_key=text, mission_id=mission.id,
+                            added_by=_name_of(actor))
+        db.session.add(source)
     else:
         source.name = name
-    record(actor, "sync.trusted", f"key:{kid}", name=name)
+    record(actor, "sync.trusted", f"key:{kid}", mission_id=mission.id, name=name)
     db.session.commit()
     return source
 
 
-def trusted_keys(instance_path: str) -> dict[str, Ed25519PublicKey]:
-    """Keys whose bundles this server applies: the sources it trusts, and its own."""
-    keys = {s.kid: public_key_from_text(s.public_key)
-            for s in db.session.scalars(select(SyncSource))}
-    keys.update(public_keys(instance_path))
+def trusted_keys(instance_path: str) -> dict[str, TrustedKey]:
+    """Keys whose bundles this server applies, each with the missions it may write to: the
+    sources it trusts, and its own (for every mission)."""
+    codes = dict(db.session.execute(select(Mission.id, Mission.code)).all())
+    missions: dict[str, set[str]] = {}
+    texts: dict[str, str] = {}
+    for source in db.session.scalars(select(SyncSource)):
+        texts[source.kid] = source.public_key
+        missions.setdefault(source.kid, set())
+        if source.mission_id in codes:
+            missions[source.kid].add(codes[source.mission_id])
+    keys = {kid: TrustedKey(public_key_from_text(texts[kid]), frozenset(missions[kid]))
+            for kid in texts}
+    keys.update({kid: TrustedKey(key, None) for kid, key in public_keys(instance_path).items()})
     return keys
 
 
@@ -112,15 +135,59 @@ def source_names() -> dict[str, str]:
     return {s.kid: s.name for s in db.session.scalars(select(SyncSource))}
 
 
+def send_to(document: dict, actor, mission: Mission) -> SyncRecipient:
+    """On a camp server: seal this mission's bundles to the HQ whose key document this is."""
+    from .sealing import x25519_from_text
+
+    name = _document_name(document)
+    sealing = document.get("sealing")
+    if not isinstance(sealing, dict):
+        raise BundleError("bad-key-document", "it has no sealing key")
+    kid = str(sealing.get("kid") or "").strip()
+    text = str(sealing.get("public_key") or "").strip()
+    if not kid or len(kid) > 60 or len(text) > 100:
+        raise BundleError("bad-key-document")
+    try:
+        x25519_from_text(text)
+    except (ValueError, TypeError) as exc:
+        raise BundleError("bad-key-document") from exc
+    recipient = recipient_of(mission.id)
+    if recipient is None:
+        recipient = SyncRecipient(mission_id=mission.id)
+        db.session.add(recipient)
+    recipient.name, recipient.kid, recipient.public_key = name, kid, text
+    recipient.added_by = _name_of(actor)
+    recipient.added_at = datetime.now(UTC)
+    record(actor, "sync.recipient_set", mission, mission_id=mission.id, name=name, key=kid)
+    db.session.commit()
+    return recipient
+
+
+def recipient_of(mission_id: int) -> SyncRecipient | None:
+    """The HQ this mission's bundles are sealed to, if one was set."""
+    return db.session.scalar(select(SyncRecipient).where(SyncRecipient.mission_id == mission_id))
+
+
+def recipients() -> list[SyncRecipient]:
+    return list(db.session.scalars(select(SyncRecipient).order_by(SyncRecipient.mission_id)))
+
+
 # ---- export ---------------------------------------------------------------------------
 
 def export_bundle(mission: Mission, since: datetime | None, site_name: str,
                   instance_path: str, actor=None) -> tuple[bytes, dict]:
-    """A signed bundle of what changed in the mission since `since` (everything if None);
-    with an `actor`, the export is recorded in the audit log."""
+    """A bundle of what changed in the mission since `since` (everything if None), sealed to
+    the mission HQ set with `send_to` and signed; BundleError("no-recipient") if none is set.
+    With an `actor`, the export is recorded in the audit log."""
+    from .sealing import x25519_from_text
+
+    recipient = recipient_of(mission.id)
+    if recipient is None:
+        raise BundleError("no-recipient", mission.code)
     records = export_records(mission, since or EPOCH, site_name, instance_path)
     counts = {table: len(records[table]) for table in TABLES}
-    data = write_bundle(records, instance_path)
+    data = write_bundle(records, instance_path, mission.code, recipient.kid,
+                        x25519_from_text(recipient.public_key))
     if actor is not None:
         record(actor, "sync.exported", mission, mission_id=mission.id,
                since=since.isoformat() if since else None, **counts)
@@ -133,9 +200,13 @@ def imports_of(mission_id: int, limit: int = 50) -> list[SyncImport]:
                                    .order_by(SyncImport.imported_at.desc()).limit(limit)))
 
 
-def sources() -> list[SyncSource]:
-    """The servers whose bundles and certificates this one trusts."""
-    return list(db.session.scalars(select(SyncSource).order_by(SyncSource.name)))
+def sources(mission_id: int | None = None) -> list[SyncSource]:
+    """The servers whose bundles (for their mission) and certificates this one trusts; with a
+    mission, only those trusted for it."""
+    query = select(SyncSource).order_by(SyncSource.name, SyncSource.mission_id)
+    if mission_id is not None:
+        query = query.where(SyncSource.mission_id == mission_id)
+    return list(db.session.scalars(query))
 
 
 def export_records(mission: Mission, since: datetime, site_name: str,
@@ -245,7 +316,7 @@ def import_bundle(data: bytes, actor, instance_path: str,
                   mission_id: int | None = None, languages=()) -> ImportResult:
     """Check and apply a bundle in one transaction. BundleError (nothing written) if it is
     not genuine, not from a trusted server, for another mission, or its records are bad."""
-    records = read_bundle(data, trusted_keys(instance_path))
+    records = read_bundle(data, trusted_keys(instance_path), instance_path)
     bundle_id = _text(records.get("bundle_id"), "bundle_id", 60)
     mission_code = _text((records.get("mission") or {}).get("code"), "mission", 20)
     mission = db.session.scalar(select(Mission).where(Mission.code == mission_code))
@@ -415,7 +486,10 @@ def _apply(records: dict, mission: Mission, languages: set[str]) -> tuple[dict, 
     for row in _list(records, "case_study_responses"):
         person = owner(row)
         case_id = _text(row.get("case_study_id"), "case_study_id", 60)
-        text = _text(row.get("answer"), "answer", 100_000, empty_ok=True)
+        try:  # the one rule the page and the offline queue follow
+            text = learn.checked_answer(_text(row.get("answer"), "answer", 100_000))
+        except learn.AnswerRefused as exc:
+            raise BundleError("bad-record", f"case study answer: {exc.reason}") from exc
         updated = _when(row.get("updated_at"), "updated_at") or EPOCH
         mine = answers.get((person.id, case_id))
         if mine is None:
