@@ -46,14 +46,16 @@
 
   // --- presenter ---------------------------------------------------------------------------
   if (presenter) {
-    var NEXT = ["ArrowRight", "PageDown", " ", "Spacebar", "n", "N"];
-    var PREV = ["ArrowLeft", "PageUp", "p", "P"];
+    // keys by name, and letters by their place on the keyboard (event.code), so N, P and B
+    // also work with an Arabic or Russian keyboard layout
+    var NEXT = ["ArrowRight", "PageDown", " ", "Spacebar", "KeyN", "Space"];
+    var PREV = ["ArrowLeft", "PageUp", "KeyP"];
     document.addEventListener("keydown", function (event) {
       if (typing(event)) return;
       var form = null;
-      if (NEXT.indexOf(event.key) >= 0) form = document.querySelector("form.go-next");
-      else if (PREV.indexOf(event.key) >= 0) form = document.querySelector("form.go-prev");
-      else if (event.key === "b" || event.key === "B") form = document.querySelector("form.blank-form");
+      if (NEXT.indexOf(event.key) >= 0 || NEXT.indexOf(event.code) >= 0) form = document.querySelector("form.go-next");
+      else if (PREV.indexOf(event.key) >= 0 || PREV.indexOf(event.code) >= 0) form = document.querySelector("form.go-prev");
+      else if (event.code === "KeyB" || event.key === ".") form = document.querySelector("form.blank-form");
       else return;
       event.preventDefault();  // Space would scroll, a focused button would click twice
       submit(form);
@@ -153,11 +155,11 @@
 
   document.addEventListener("keydown", function (event) {
     if (typing(event)) return;
-    if (event.key === "b" || event.key === "B" || event.key === ".") {
+    if (event.code === "KeyB" || event.key === ".") {
       event.preventDefault();
       var visible = document.querySelector("form.blank-form:not([hidden])");
       if (visible) blankToggle(visible);
-    } else if (event.key === "f" || event.key === "F") {
+    } else if (event.code === "KeyF") {
       event.preventDefault();
       toggleFull();
     }
