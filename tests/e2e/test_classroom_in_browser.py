@@ -10,7 +10,7 @@ from sqlalchemy import select
 from training_app.extensions import db
 from training_app.models import Cohort
 
-from .conftest import staff_sign_in
+from .conftest import serious_violations, staff_sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -138,3 +138,15 @@ def test_a_clickers_keys_move_the_presenter_and_the_projector_follows(live_serve
     assert cohort.clock_running_since is None and cohort.clock_run_ms > 0
     laptop.close()
     beamer.close()
+
+
+def test_projector_and_presenter_have_no_serious_accessibility_violation(
+        live_server, browser, classroom, axe_source):
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+    staff_sign_in(page, live_server, "en", "trainer1", "trainer-pass-1")
+    for lang, cohort_id in classroom.items():
+        for path in ("audience", "present/8"):
+            page.goto(f"{live_server}/{lang}/train/cohorts/{cohort_id}/{path}")
+            assert serious_violations(page, axe_source) == [], (lang, path)
+    context.close()
