@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from training_app.extensions import db
-from training_app.models import Certificate, Completion, Enrolment
+from training_app.models import Certificate, Cohort, Completion, Enrolment
 
 from ..conftest import right_answer
 from .conftest import answer_quiz_rightly, serious_violations, sign_in, staff_sign_in
@@ -129,6 +129,35 @@ def test_the_learner_path_in_arabic_by_clicking(live_server, phone, world, conte
     with phone.expect_download() as download:
         phone.click("a[download]")
     assert download.value.suggested_filename.startswith("sgtm1-certificate-")
+
+
+def test_a_trainer_runs_a_cohort_and_the_projector_follows(live_server, browser, world):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    presenter = context.new_page()
+    staff_sign_in(presenter, live_server, "en", "trainer1", "trainer-pass-1")
+    presenter.goto(f"{live_server}/en/train/cohorts/new")
+    presenter.fill("#name", "Induction NEPBATT")
+    presenter.fill("#session_date", "2026-11-30")
+    presenter.fill("#place", "Sector East")
+    presenter.click("main form button[type=submit]")
+    presenter.wait_for_url(re.compile(r".*/en/train/cohorts/\d+/$"))
+    assert presenter.locator("strong.code").inner_text().strip()
+    cohort_url = presenter.url
+    presenter.goto(cohort_url + "present/1")
+    audience = context.new_page()
+    audience.goto(cohort_url + "audience")
+    assert audience.locator("p.kicker").inner_text().startswith("1 /")
+    presenter.click("form.go-next button")
+    presenter.wait_for_url(cohort_url + "present/2")
+    presenter.click("form.go-next button")
+    presenter.wait_for_url(cohort_url + "present/3")
+    # the audience page asks twice a second and swaps the slide in
+    audience.wait_for_selector("body[data-slide='3']", state="attached", timeout=5000)
+    assert audience.locator("p.kicker").inner_text().startswith("3 /")
+    db.session.expire_all()
+    cohort = db.session.scalar(select(Cohort).where(Cohort.name == "Induction NEPBATT"))
+    assert cohort.current_slide == 3
+    context.close()
 
 
 def test_hq_finds_and_anyone_verifies_a_certificate(live_server, browser, world):
