@@ -122,6 +122,14 @@ def test_a_clickers_keys_move_the_presenter_and_the_projector_follows(live_serve
     projector.wait_for_selector("div.blackout", state="visible", timeout=FOLLOW_MS)
     projector.keyboard.press("b")
     projector.wait_for_selector("div.blackout", state="hidden")
+    # F: full screen, and a slide change does not leave it (the slide is swapped in)
+    projector.keyboard.press("f")
+    assert until(projector, "() => document.fullscreenElement === document.documentElement")
+    presenter.keyboard.press("PageDown")
+    on_slide(projector, expected + 1, FOLLOW_MS)
+    assert projector.evaluate("() => document.fullscreenElement !== null")
+    projector.keyboard.press("f")
+    assert until(projector, "() => document.fullscreenElement === null")
     presenter.wait_for_selector("text=The projector is blank.", state="detached",
                                 timeout=5000)  # the presenter notices within its poll
 
