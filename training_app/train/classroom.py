@@ -130,11 +130,27 @@ def presentation_state(cohort: Cohort, plan, now: datetime | None = None) -> tup
     """What the projector and a second presenter device poll: the slide, the blank, the clock;
     and a tag that changes exactly when one of them is changed (not as the clock ticks: the
     page counts the seconds itself from `elapsed_ms` while `running`)."""
+    now = now or utcnow()
     clock = read_clock(cohort, plan, now)
     since = cohort.clock_running_since.isoformat() if cohort.clock_running_since else ""
     state = {"slide": cohort.current_slide, "blank": cohort.projector_blank,
-             "clock": {"elapsed_ms": elapsed_ms(cohort, now or utcnow()),
+             "clock": {"elapsed_ms": elapsed_ms(cohort, now),
                        "running": clock.running, "started": clock.started}}
     key = f"{cohort.id}|{cohort.current_slide}|{cohort.projector_blank}|" \
           f"{cohort.clock_run_ms}|{since}"
     return state, hashlib.blake2s(key.encode(), digest_size=8).hexdigest()
+
+
+@dataclass(frozen=True)
+class Presenter:
+    """What the presenter view shows of the classroom."""
+
+    clock: Clock
+    phases: tuple[Phase, ...]
+    tag: str  # presentation_state's tag, so the page knows when another device changed it
+
+
+def presenter_state(cohort: Cohort, plan, now: datetime | None = None) -> Presenter:
+    now = now or utcnow()
+    _state, tag = presentation_state(cohort, plan, now)
+    return Presenter(clock=read_clock(cohort, plan, now), phases=phases(plan), tag=tag)

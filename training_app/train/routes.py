@@ -352,16 +352,15 @@ def present(cohort_id: int, number: int):
     if slide is None:
         abort(404)
     following = content.slide_by_number(number + 1)
-    _state, etag = classroom.presentation_state(cohort, content.plan)
-    return render_template("train/present.html", cohort=cohort, slide=slide, etag=etag,
-                           phases=classroom.phases(content.plan),
+    room = classroom.presenter_state(cohort, content.plan)
+    return render_template("train/present.html", cohort=cohort, slide=slide, etag=room.tag,
+                           phases=room.phases, clock=room.clock,
                            warning_minutes=classroom.WARNING_MINUTES,
                            cohort_direction=text_direction(cohort.language),
                            text=content.text(cohort.language, "slides", slide.id),
                            next_text=following and content.text(cohort.language, "slides",
                                                                  following.id),
                            total=len(content.slides),
-                           clock=classroom.read_clock(cohort, content.plan),
                            phase_labels=phase_labels(), plan=content.plan,
                            module=content.module_texts(g.lang),
                            facts=mission_facts(cohort.mission, cohort.language),
