@@ -251,18 +251,6 @@ def test_roster_people_take_up_their_account_only_with_their_own_claim_code(
     assert stale.status_code == 422 and "expired" in stale.get_data(as_text=True)
 
 
-def test_presenter_moves_the_audience_view(trainer, cohort, content):
-    page = trainer.get(f"/train/cohorts/{cohort.id}/present/6").get_data(as_text=True)
-    notes = content.text("en", "slides", "off-limits")["facilitator_notes"][0]
-    assert "Slide 6 of 14" in page and "minutes" in page
-    assert notes.split("{")[0][:30].replace("'", "&#39;") in page
-    assert trainer.get(f"/train/cohorts/{cohort.id}/state.json").json == {"slide": 6}
-    audience = trainer.get(f"/train/cohorts/{cohort.id}/audience").get_data(as_text=True)
-    title = content.text("en", "slides", "off-limits")["title"]
-    assert title in audience and "Facilitator" not in audience
-    assert "audience.js" in audience and 'http-equiv="refresh"' in audience
-
-
 def enrol_people(cohort, make_person, n=3):
     people = []
     for i in range(n):

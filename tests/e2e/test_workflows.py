@@ -147,12 +147,12 @@ def test_a_trainer_runs_a_cohort_and_the_projector_follows(live_server, browser,
     audience = context.new_page()
     audience.goto(cohort_url + "audience")
     assert audience.locator("p.kicker").inner_text().startswith("1 /")
-    presenter.click("a[rel=next]")
-    presenter.click("a[rel=next]")
-    for _ in range(50):  # the audience page polls every two seconds, then reloads
-        if audience.locator("p.kicker").inner_text().startswith("3 /"):
-            break
-        audience.wait_for_timeout(200)
+    presenter.click("form.go-next button")
+    presenter.wait_for_url(cohort_url + "present/2")
+    presenter.click("form.go-next button")
+    presenter.wait_for_url(cohort_url + "present/3")
+    # the audience page asks twice a second and swaps the slide in
+    audience.wait_for_selector("body[data-slide='3']", state="attached", timeout=5000)
     assert audience.locator("p.kicker").inner_text().startswith("3 /")
     db.session.expire_all()
     cohort = db.session.scalar(select(Cohort).where(Cohort.name == "Induction NEPBATT"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Date, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Date, ForeignKey, String, Table, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -37,6 +37,11 @@ class Cohort(db.Model):
     join_code: Mapped[str] = mapped_column(String(16), unique=True)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     current_slide: Mapped[int] = mapped_column(default=1)
+    # the classroom (train/classroom.py): a blanked projector, and the session clock as the
+    # time of its finished runs plus, while it runs, the moment the current run began
+    projector_blank: Mapped[bool] = mapped_column(default=False, server_default=false())
+    clock_run_ms: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    clock_running_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     mission: Mapped[Mission] = relationship()

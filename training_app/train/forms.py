@@ -2,8 +2,15 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, widgets
-from wtforms.validators import DataRequired, Length
+from wtforms import (
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    widgets,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from ..i18n import _l
 
@@ -25,3 +32,21 @@ class CohortForm(FlaskForm):
 
 class RosterUploadForm(FlaskForm):
     file = FileField(_l("Roster file (CSV or XLSX)"), validators=[FileRequired()])
+
+
+class SlideForm(FlaskForm):
+    """The presenter moves to a slide (Next, Previous, a clicker's key)."""
+
+    number = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
+
+
+class ClockForm(FlaskForm):
+    """Start, pause, resume or reset the session clock."""
+
+    action = SelectField(choices=["start", "pause", "resume", "reset"], validate_choice=True)
+
+
+class BlankForm(FlaskForm):
+    """Blank the projector (1) or show the slide again (0)."""
+
+    blank = SelectField(choices=["1", "0"], validate_choice=True)

@@ -51,8 +51,8 @@ from ..item_pages import render_item_page
 from ..learn import services as learn
 from ..models import Cohort, Person
 from ..models.base import utcnow
-from . import roster, services
-from .forms import CohortForm, RosterUploadForm
+from . import classroom, roster, services
+from .forms import BlankForm, ClockForm, CohortForm, RosterUploadForm, SlideForm
 
 bp = language_blueprint("train", __name__)
 
@@ -325,43 +325,95 @@ def roster_template(fmt: str):
     return response
 
 
-# --- presenter and audience ----------------------------------------------------------------
+# --- presenter and projector --------------------------------------------------------------
 
-def _plan_state(cohort: Cohort, content) -> dict:
-    from ..models.base import utcnow
+def phase_labels() -> dict[str, str]:
+    """Short names of the plan's parts, for the session clock."""
+    return {"presentation": _("Presentation and discussion"),
+            "practice": _("Case studies and quiz")}
 
-    elapsed = int((utcnow() - cohort.started_at).total_seconds() // 60) if cohort.started_at \
-        else 0
-    parts = [(p["id"], p["minutes"]) for p in content.plan]
-    return {"elapsed": elapsed, "parts": parts, "total": sum(m for _i, m in parts)}
+
+def _back_to_presenter(cohort: Cohort):
+    number = request.form.get("back", "")
+    number = int(number) if number.isdigit() and len(number) < 4 else cohort.current_slide
+    if request.form.get("from") == "projector":
+        return redirect(url_for("train.audience", cohort_id=cohort.id))
+    return redirect(url_for("train.present", cohort_id=cohort.id, number=number))
 
 
 @bp.route("/train/cohorts/<int:cohort_id>/present/<int:number>")
 @trainers
 def present(cohort_id: int, number: int):
-    """Presenter view of slide n: talking points, notes, time against the 90-minute plan.
-
-    Opening a slide here moves the audience view to it. 404 outside 1..14.
-    """
+    """Presenter view of slide n: talking points, facilitator's notes, the next slide's title
+    and the session clock. Reading only: Next and Previous (and a clicker's keys) post to
+    `go`, which moves the projector. 404 outside 1..14."""
     cohort = cohort_or_404(cohort_id)
     content = get_content()
     slide = content.slide_by_number(number)
     if slide is None:
         abort(404)
-    services.move_presentation(cohort, number)
-    mission = cohort.mission
-    return render_template("train/present.html", cohort=cohort, slide=slide,
+    following = content.slide_by_number(number + 1)
+    room = classroom.presenter_state(cohort, content.plan)
+    return render_template("train/present.html", cohort=cohort, slide=slide, etag=room.tag,
+                           phases=room.phases, clock=room.clock,
+                           warning_minutes=classroom.WARNING_MINUTES,
+                           cohort_direction=text_direction(cohort.language),
                            text=content.text(cohort.language, "slides", slide.id),
-                           total=len(content.slides), plan=_plan_state(cohort, content),
+                           next_text=following and content.text(cohort.language, "slides",
+                                                                 following.id),
+                           total=len(content.slides),
+                           phase_labels=phase_labels(), plan=content.plan,
                            module=content.module_texts(g.lang),
-                           facts=mission_facts(mission, cohort.language),
+                           facts=mission_facts(cohort.mission, cohort.language),
                            consequence_groups=CONSEQUENCE_GROUPS)
+
+
+@bp.route("/train/cohorts/<int:cohort_id>/go", methods=["POST"])
+@trainers
+def go(cohort_id: int):
+    """Move the presentation (and so the projector) to a slide, then show it to the
+    presenter. 404 for a slide outside 1..14, 400 without a valid form."""
+    cohort = cohort_or_404(cohort_id)
+    form = SlideForm()
+    if not form.validate_on_submit():
+        abort(400)
+    content = get_content()
+    if content.slide_by_number(form.number.data) is None:
+        abort(404)
+    classroom.go_to_slide(cohort, form.number.data)
+    return redirect(url_for("train.present", cohort_id=cohort.id, number=form.number.data))
+
+
+@bp.route("/train/cohorts/<int:cohort_id>/clock", methods=["POST"])
+@trainers
+def clock(cohort_id: int):
+    """Start, pause, resume or reset the cohort's session clock. A second click on the same
+    button changes nothing. 400 without a valid form."""
+    cohort = cohort_or_404(cohort_id)
+    form = ClockForm()
+    if not form.validate_on_submit():
+        abort(400)
+    classroom.run_clock(cohort, form.action.data)
+    return _back_to_presenter(cohort)
+
+
+@bp.route("/train/cohorts/<int:cohort_id>/blank", methods=["POST"])
+@trainers
+def blank(cohort_id: int):
+    """Blank the projector or show the slide again. 400 without a valid form."""
+    cohort = cohort_or_404(cohort_id)
+    form = BlankForm()
+    if not form.validate_on_submit():
+        abort(400)
+    classroom.set_blank(cohort, form.blank.data == "1")
+    return _back_to_presenter(cohort)
 
 
 @bp.route("/train/cohorts/<int:cohort_id>/audience")
 @trainers
 def audience(cohort_id: int):
-    """What the projector shows: the current slide only, following the presenter."""
+    """What the projector shows: the current slide's on-screen points, large, following the
+    presenter (classroom.js polls state.json; without JavaScript the page refreshes)."""
     cohort = cohort_or_404(cohort_id)
     content = get_content()
     slide = content.slide_by_number(cohort.current_slide) or content.slides[0]
@@ -369,15 +421,21 @@ def audience(cohort_id: int):
                            text=content.text(cohort.language, "slides", slide.id),
                            points=content.screen_points(cohort.language, slide.id),
                            total=len(content.slides),
+                           direction=text_direction(cohort.language),
                            facts=mission_facts(cohort.mission, cohort.language))
 
 
 @bp.route("/train/cohorts/<int:cohort_id>/state.json")
 @trainers
 def state(cohort_id: int):
-    """The slide the presenter is on."""
+    """The slide the presenter is on, the blank and the clock; 304 when the client's ETag
+    is still current. Writes nothing (the projector asks twice a second)."""
     cohort = cohort_or_404(cohort_id)
-    return jsonify(slide=cohort.current_slide)
+    body, tag = classroom.presentation_state(cohort, get_content().plan)
+    response = jsonify(body)
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = "no-cache, private"
+    return response.make_conditional(request)
 
 
 # --- paper quiz ----------------------------------------------------------------------------

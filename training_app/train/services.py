@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit import record
@@ -241,16 +241,6 @@ def open_paper_attempt(cohort: Cohort, person: Person, content: Content) -> Quiz
 def is_enrolled(cohort: Cohort, person_id: int) -> bool:
     return db.session.scalar(select(Enrolment.id).where(
         Enrolment.cohort_id == cohort.id, Enrolment.person_id == person_id)) is not None
-
-
-def move_presentation(cohort: Cohort, number: int) -> None:
-    """The presenter moved to a slide; the audience view follows."""
-    values = {"current_slide": number}
-    if cohort.started_at is None:
-        values["started_at"] = utcnow()
-    db.session.execute(update(Cohort).where(Cohort.id == cohort.id).values(**values))
-    db.session.commit()
-    db.session.refresh(cohort)
 
 
 # --- what the trainer's pages list -----------------------------------------------------------
