@@ -95,6 +95,10 @@ ACTIONS = {
     "sync.exported": _l("Bundle written for HQ"),
     "sync.trusted": _l("Camp server trusted"),
     "demo.loaded": _l("Demonstration data loaded"),
+    "person.erased": _l("Personal data erased on request"),
+    "person.data_exported": _l("Personal data given to the person"),
+    "data.pruned": _l("Personal data past the retention period removed"),
+    "mission.retention": _l("Retention period changed"),
 }
 
 FIELD_LABELS = {
@@ -135,6 +139,16 @@ def detail_sentence(event: AuditEvent, lang: str) -> str:
     if action == "person.corrected":
         return _("Changed: %(fields)s. Reason: %(reason)s", fields=_fields(d.get("fields")),
                  reason=d.get("reason", ""))
+    if action == "person.erased":
+        return _("Reason: %(reason)s", reason=d.get("reason", ""))
+    if action == "data.pruned":
+        return _("%(people)s people, kept %(months)s months after their last activity.",
+                 people=d.get("people", 0), months=d.get("months", ""))
+    if action == "mission.retention":
+        if not d.get("months"):
+            return _("Kept until the mission deletes it.")
+        return _("Kept %(months)s months after a person's last activity.",
+                 months=d["months"])
     if action == "mission.settings":
         return _("Changed: %(fields)s.", fields=_fields(d.get("fields")))
     if action == "roster.imported":

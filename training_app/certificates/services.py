@@ -159,9 +159,16 @@ class SignedDetails:
     contingent: str | None
     mission: str
     date: str
+    # the holder was erased or pruned (training_app.privacy): the register keeps the
+    # certificate, not who held it
+    removed: bool = False
 
 
 def signed_details(cert: Certificate) -> SignedDetails:
+    if cert.person.removed:
+        return SignedDetails(name="", category=None, contingent=None,
+                             mission=cert.person.mission.name,
+                             date=cert.issued_at.date().isoformat(), removed=True)
     payload = signing.token_payload(cert.token)
     return SignedDetails(
         name=cert.holder_name or payload.get("name") or cert.person.name,
@@ -173,6 +180,8 @@ def signed_details(cert: Certificate) -> SignedDetails:
 
 def name_changed_since(cert: Certificate) -> bool:
     """The person's record now names them differently from the certificate."""
+    if cert.person.removed:
+        return False
     return signed_details(cert).name != cert.person.name
 
 
