@@ -98,7 +98,6 @@ ACTIONS = {
     "person.erased": _l("Personal data erased on request"),
     "person.data_exported": _l("Personal data given to the person"),
     "data.pruned": _l("Personal data past the retention period removed"),
-    "mission.retention": _l("Retention period changed"),
 }
 
 FIELD_LABELS = {
@@ -108,6 +107,7 @@ FIELD_LABELS = {
     "focal_point_contact": _l("Focal Point's contact"), "alternate_name": _l("Alternate"),
     "alternate_contact": _l("Alternate's contact"),
     "offlimits_directive": _l("Off-Limits directive"),
+    "retention_months": _l("retention period"),
 }
 
 
@@ -144,11 +144,6 @@ def detail_sentence(event: AuditEvent, lang: str) -> str:
     if action == "data.pruned":
         return _("%(people)s people, kept %(months)s months after their last activity.",
                  people=d.get("people", 0), months=d.get("months", ""))
-    if action == "mission.retention":
-        if not d.get("months"):
-            return _("Kept until the mission deletes it.")
-        return _("Kept %(months)s months after a person's last activity.",
-                 months=d["months"])
     if action == "mission.settings":
         return _("Changed: %(fields)s.", fields=_fields(d.get("fields")))
     if action == "roster.imported":

@@ -153,16 +153,6 @@ def prune(secret: str, *, apply: bool = False, now: datetime | None = None,
     return report
 
 
-def set_retention(mission: Mission, months: int | None, actor) -> bool:
-    """HQ's retention period for the mission (None: until the mission deletes the data)."""
-    if mission.retention_months == months:
-        return False
-    mission.retention_months = months
-    record(actor, "mission.retention", mission, mission_id=mission.id, months=months)
-    db.session.commit()
-    return True
-
-
 # --- erasure ---------------------------------------------------------------------------------
 
 def _remove(person: Person, secret: str, now: datetime, *, pruned: bool) -> None:
@@ -264,7 +254,8 @@ def access_export(person: Person, lang: str, *, for_hq: bool = False) -> dict:
                     for e in cohorts],
         "slides_seen": [{"slide_id": v.slide_id, "first_seen_at": _iso(v.first_seen_at)}
                         for v in views],
-        "case_study_answers": [{"case_study_id": a.case_study_id, "answer": a.answer,
+        "case_study_answers": [{"case_study_id": a.case_study_id,
+                                "title": _case_title(a.case_study_id, lang), "answer": a.answer,
                                 "created_at": _iso(a.created_at),
                                 "updated_at": _iso(a.updated_at)} for a in answers],
         "quiz_attempts": [{"quiz_id": a.quiz_id, "language": a.language, "mode": a.mode,
@@ -283,6 +274,38 @@ def access_export(person: Person, lang: str, *, for_hq: bool = False) -> dict:
                           for event, row in zip(events, audit.rows(list(events), lang),
                                                 strict=True)],
     }
+
+
+def _case_title(case_id: str, lang: str) -> str:
+    from .content import get_content
+
+    try:
+        return str(get_content().text(lang, "case_studies", case_id).get("title") or case_id)
+    except (KeyError, LookupError):
+        return case_id
+
+
+def case_answers_of(person: Person, lang: str) -> list[dict]:
+    """The person's case-study answers with each case's title in `lang` (for the pages that
+    may show them: training_app.access.may_read_case_answers decides who)."""
+    return [{"case_study_id": a.case_study_id, "title": _case_title(a.case_study_id, lang),
+             "answer": a.answer, "updated_at": a.updated_at}
+            for a in db.session.scalars(select(CaseStudyResponse).where(
+                CaseStudyResponse.person_id == person.id)
+                .order_by(CaseStudyResponse.case_study_id))]
+
+
+@dataclass(frozen=True)
+class NoticeMission:
+    name: str
+    retention_months: int | None
+
+
+def notice_missions() -> list[NoticeMission]:
+    """Each mission on this server and how long it keeps personal data (the privacy
+    notice)."""
+    return [NoticeMission(m.name, m.retention_months)
+            for m in db.session.scalars(select(Mission).order_by(Mission.name))]
 
 
 def record_access_export(person: Person, actor) -> None:
