@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy import delete, exists, func, null, or_, select, update
 
 from .audit import record
 from .extensions import db
@@ -163,7 +163,7 @@ def _remove(person: Person, secret: str, now: datetime, *, pruned: bool) -> None
     person.name = ""
     person.personnel_number = f"removed-{pid}"
     person.pin_hash = None
-    person.review_slides = None
+    person.review_slides = null()
     person.session_version += 1  # ends every session of the account
     if pruned:
         person.pruned_at = now
@@ -174,7 +174,7 @@ def _remove(person: Person, secret: str, now: datetime, *, pruned: bool) -> None
     db.session.execute(delete(OfflineEvent).where(OfflineEvent.person_id == pid))
     db.session.execute(delete(AccessCode).where(AccessCode.person_id == pid))
     db.session.execute(update(QuizAttempt).where(QuizAttempt.person_id == pid)
-                       .values(answers=None))
+                       .values(answers=null()))  # SQL NULL, not a JSON null
     # the register keeps code, module, dates and status; the signed token names the holder
     db.session.execute(update(Certificate).where(Certificate.person_id == pid)
                        .values(holder_name="", token=""))

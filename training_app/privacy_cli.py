@@ -6,8 +6,6 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from .extensions import db
-
 data_cli = AppGroup("data", help="Personal data: retention.")
 
 
@@ -26,4 +24,3 @@ def prune_command(dry_run: bool) -> None:
     for code, counts in report.by_mission.items():
         click.echo(f"{code}: {verb} " + ", ".join(
             f"{counts[kind]} {kind.replace('_', ' ')}" for kind in privacy.KINDS))
-    db.session.remove()
