@@ -218,6 +218,23 @@ def test_hq_erases_a_person_with_a_reason_audited_without_their_details(
                                             mission_id=mission.id).status_code != 302
 
 
+def test_nothing_is_signed_or_printed_again_in_an_erased_persons_name(
+        app, mission, make_person, content, hq_client):
+    person = make_person(number="ER-5", name="Printed Example")
+    code = completes(person, content, app)
+    erase(hq_client, mission.id, person.id)
+    page = hq_client.get(f"/hq/missions/{mission.id}/certificates/{code}")
+    assert page.status_code == 200 and "Printed Example" not in page.get_data(as_text=True)
+    assert "Issue a new certificate" not in page.get_data(as_text=True)
+    assert hq_client.get(f"/hq/missions/{mission.id}/certificates/{code}/badge.json"
+                         ).status_code == 410
+    again = hq_client.post_form(f"/hq/missions/{mission.id}/certificates/{code}/reissue",
+                                {"reason": "Asked for a new copy"},
+                                page=f"/hq/missions/{mission.id}/certificates/{code}")
+    assert again.status_code == 409
+    assert db.session.scalar(select(db.func.count(Certificate.id))) == 1
+
+
 def test_erasure_ends_the_learners_sessions(app, mission, make_person, hq_client):
     person = make_person(number="ER-2")
     learner = Actions(app.test_client())

@@ -118,10 +118,17 @@ class NotCompleted(Exception):
     pass
 
 
+class HolderRemoved(Exception):
+    """The holder's details were erased or pruned: nothing is signed in their name again."""
+
+
 def reissue_certificate(cert: Certificate, reason: str, actor, instance_path: str
                         ) -> Certificate:
     """HQ issues a new certificate (new code and token, the person's name as it is now) in
-    place of this one, which is revoked if it still stands. Audited with the reason."""
+    place of this one, which is revoked if it still stands. Audited with the reason.
+    HolderRemoved for a person whose details were erased or pruned."""
+    if cert.person.removed:
+        raise HolderRemoved(cert.code)
     completion = db.session.scalar(select(Completion).where(
         Completion.person_id == cert.person_id, Completion.module_id == cert.module_id))
     if completion is None:
