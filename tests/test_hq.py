@@ -195,10 +195,11 @@ def test_revoke_and_reissue_with_an_audit_trail(hq, app, mission, population, co
     assert found.count("Revoked") == 1
 
 
-def hq_urls(app, mission_id, code="0000-0000-0000"):
+def hq_urls(app, mission_id, code="0000-0000-0000", person_id=1):
     """Every HQ route, filled in for one mission."""
     values = {"lang": "en", "mission_id": mission_id, "code": code, "fmt": "csv",
-              "card_lang": "fr", "package_lang": "fr", "user_id": 1, "action": "reset"}
+              "card_lang": "fr", "package_lang": "fr", "user_id": 1, "action": "reset",
+              "person_id": person_id}
     return [(path, methods) for _endpoint, path, methods in route_urls(
         app, values, lambda rule: rule.endpoint.startswith("hq.")
         and app.view_functions[rule.endpoint].audience == "hq_staff")]
@@ -208,7 +209,7 @@ def test_an_hq_user_cannot_reach_another_missions_data(app, hq, other_mission, c
     hidden = db.session.scalar(select(Person).where(Person.mission_id == other_mission.id))
     complete(hidden)
     cert = issue(app, hidden, content)
-    urls = hq_urls(app, other_mission.id, cert.code)
+    urls = hq_urls(app, other_mission.id, cert.code, person_id=hidden.id)
     assert len(urls) >= 9
     token = csrf_from(hq.get("/").get_data(as_text=True))
     for path, methods in urls:

@@ -218,6 +218,15 @@ def may_manage_person(person: Person, user=None) -> bool:
     return False
 
 
+def may_read_case_answers(person: Person, user=None) -> bool:
+    """Case-study answers are free text that may hold sensitive detail: besides the learner,
+    only their cohort's trainer and their mission's HQ (and an admin) read them."""
+    user = user or current_user
+    if role_of(user) == LEARNER:
+        return user.id == person.id
+    return may_manage_person(person, user)
+
+
 def managed_person_or_404(person_id: int | None) -> Person:
     person = db.session.get(Person, person_id) if person_id else None
     if person is None or not may_manage_person(person):

@@ -97,6 +97,9 @@ ACTIONS = {
     "sync.trusted": _l("Camp server trusted"),
     "sync.recipient_set": _l("Mission HQ key set for sealing bundles"),
     "demo.loaded": _l("Demonstration data loaded"),
+    "person.erased": _l("Personal data erased on request"),
+    "person.data_exported": _l("Personal data given to the person"),
+    "data.pruned": _l("Personal data past the retention period removed"),
 }
 
 FIELD_LABELS = {
@@ -106,6 +109,7 @@ FIELD_LABELS = {
     "focal_point_contact": _l("Focal Point's contact"), "alternate_name": _l("Alternate"),
     "alternate_contact": _l("Alternate's contact"),
     "offlimits_directive": _l("Off-Limits directive"),
+    "retention_months": _l("retention period"),
 }
 
 
@@ -137,6 +141,11 @@ def detail_sentence(event: AuditEvent, lang: str) -> str:
     if action == "person.corrected":
         return _("Changed: %(fields)s. Reason: %(reason)s", fields=_fields(d.get("fields")),
                  reason=d.get("reason", ""))
+    if action == "person.erased":
+        return _("Reason: %(reason)s", reason=d.get("reason", ""))
+    if action == "data.pruned":
+        return _("%(people)s people, kept %(months)s months after their last activity.",
+                 people=d.get("people", 0), months=d.get("months", ""))
     if action == "mission.settings":
         return _("Changed: %(fields)s.", fields=_fields(d.get("fields")))
     if action == "roster.imported":

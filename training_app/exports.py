@@ -66,3 +66,15 @@ def table_download(fmt: str, filename: str, sheet_title: str, header: Sequence[s
     if fmt == "csv":
         return attachment(to_csv(header, rows), "text/csv; charset=utf-8", f"{filename}.csv")
     return attachment(to_xlsx(sheet_title, header, rows), XLSX_TYPE, f"{filename}.xlsx")
+
+
+SMALL_CELL = 5
+
+
+def small_cell(value: int, suppress: bool) -> int | str:
+    """A count as an export that leaves the mission shows it: below SMALL_CELL (but not 0)
+    as "<5" when small cells are suppressed, so that no one in a small group is singled
+    out."""
+    if suppress and 0 < value < SMALL_CELL:
+        return f"<{SMALL_CELL}"
+    return value

@@ -124,6 +124,16 @@ def login():
                            self_registration=self_registration), status
 
 
+@bp.route("/privacy")
+@public
+def privacy_notice():
+    """The full privacy notice: who holds the data, why, how long (each mission's setting),
+    whom to ask."""
+    from ..privacy import notice_missions
+
+    return render_template("auth/privacy.html", missions=notice_missions())
+
+
 @bp.route("/staff/login", methods=["GET", "POST"])
 @public
 def staff_login():

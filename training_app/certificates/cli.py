@@ -20,7 +20,7 @@ certificates_cli = AppGroup("certificates", help="Certificate keys and offline c
               help="A keys.json downloaded from /verify/keys.json (default: this instance's).")
 def certificates_verify(token_or_file: str, keys_file: str | None) -> None:
     """Check a certificate token, a certificate PDF or an Open Badge (JSON) with the public
-    keys alone.
+    keys alone; or look a verification code up in this server's register.
 
     Exits 0 and prints what the certificate says if it is genuine; exits 1 if it is forged,
     altered, truncated or signed by an unknown key; exits 2 (REVOKED) if the signature is
@@ -39,6 +39,8 @@ def certificates_verify(token_or_file: str, keys_file: str | None) -> None:
         is_file = path.is_file()
     except OSError:  # a token is longer than any file name
         is_file = False
+    if not is_file and "." not in token_or_file:
+        _verify_code_in_register(token_or_file)
     if is_file:
         data = path.read_bytes()
         if data.lstrip().startswith(b"{"):  # an Open Badge credential
@@ -67,8 +69,43 @@ def certificates_verify(token_or_file: str, keys_file: str | None) -> None:
     for key in ("name", "category", "contingent", "mission", "module", "content_version",
                 "language", "date", "code", "kid"):
         click.echo(f"  {key}: {payload.get(key)}")
+    if _holder_removed(str(payload.get("code") or "")):
+        click.echo("  register: exists, holder's details removed")
     if revoked is not None:
         sys.exit(2)
+
+
+def _holder_removed(code: str) -> bool:
+    """This server's register holds the certificate, and its holder was erased or pruned."""
+    from .services import find_certificate
+
+    cert = find_certificate(code) if code else None
+    return cert is not None and cert.person.removed
+
+
+def _verify_code_in_register(code: str) -> None:
+    """A verification code (not a token): what this server's register says of it; exits 0
+    for a valid certificate, 2 for a revoked one, 1 for none. Returns for anything that is not a code."""
+    from . import codes
+    from .services import find_certificate
+
+    if codes.normalise(code) is None and len(code.replace("-", "").strip()) != 12:
+        return
+    cert = find_certificate(code)
+    if cert is None:
+        click.echo("NOT FOUND: no certificate has this code", err=True)
+        sys.exit(1)
+    state = "REVOKED" if cert.revoked_at else "VALID"
+    click.echo(f"{state}: {codes.display(cert.code)} is in the register")
+    click.echo(f"  module: {cert.module_id}")
+    click.echo(f"  date: {cert.issued_at.date().isoformat()}")
+    if cert.revoked_at:
+        click.echo(f"  revoked: {cert.revoked_at.date().isoformat()}")
+    if cert.person.removed:
+        click.echo("  holder: exists, holder's details removed")
+    else:
+        click.echo(f"  name: {cert.holder_name or cert.person.name}")
+    sys.exit(2 if cert.revoked_at else 0)
 
 
 def _verify_badge_file(data: bytes, keys_file: str | None) -> None:

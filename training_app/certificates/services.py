@@ -118,10 +118,17 @@ class NotCompleted(Exception):
     pass
 
 
+class HolderRemoved(Exception):
+    """The holder's details were erased or pruned: nothing is signed in their name again."""
+
+
 def reissue_certificate(cert: Certificate, reason: str, actor, instance_path: str
                         ) -> Certificate:
     """HQ issues a new certificate (new code and token, the person's name as it is now) in
-    place of this one, which is revoked if it still stands. Audited with the reason."""
+    place of this one, which is revoked if it still stands. Audited with the reason.
+    HolderRemoved for a person whose details were erased or pruned."""
+    if cert.person.removed:
+        raise HolderRemoved(cert.code)
     completion = db.session.scalar(select(Completion).where(
         Completion.person_id == cert.person_id, Completion.module_id == cert.module_id))
     if completion is None:
@@ -172,9 +179,16 @@ class SignedDetails:
     contingent: str | None
     mission: str
     date: str
+    # the holder was erased or pruned (training_app.privacy): the register keeps the
+    # certificate, not who held it
+    removed: bool = False
 
 
 def signed_details(cert: Certificate) -> SignedDetails:
+    if cert.person.removed:
+        return SignedDetails(name="", category=None, contingent=None,
+                             mission=cert.person.mission.name,
+                             date=cert.issued_at.date().isoformat(), removed=True)
     payload = signing.token_payload(cert.token)
     return SignedDetails(
         name=cert.holder_name or payload.get("name") or cert.person.name,
@@ -186,6 +200,8 @@ def signed_details(cert: Certificate) -> SignedDetails:
 
 def name_changed_since(cert: Certificate) -> bool:
     """The person's record now names them differently from the certificate."""
+    if cert.person.removed:
+        return False
     return signed_details(cert).name != cert.person.name
 
 

@@ -68,7 +68,7 @@ def reissue(mission_id: int, code: str):
     try:
         new = certificates.reissue_certificate(cert, form.reason.data.strip(), current_user,
                                                current_app.instance_path)
-    except certificates.NotCompleted:
+    except (certificates.NotCompleted, certificates.HolderRemoved):
         abort(409)
     flash(_("A new certificate was issued: %(code)s", code=codes.display(new.code)), "success")
     return redirect(url_for("hq.certificate", mission_id=mission.id, code=new.code))
@@ -78,9 +78,12 @@ def reissue(mission_id: int, code: str):
 @hq_staff
 def badge(mission_id: int, code: str):
     """A certificate of the mission as an Open Badge in the certificate's own language
-    (audited); 404 if not of this mission, 410 if revoked."""
+    (audited); 404 if not of this mission, 410 if revoked or its holder's details were
+    removed."""
     mission = mission_or_404(mission_id)
     cert = certificate_of_mission_or_404(mission, code)
+    if cert.person.removed:
+        abort(410)
     response = badge_download(cert, cert.language)
     if cert.revoked_at is None:
         certificates.record_badge_download(cert, current_user)

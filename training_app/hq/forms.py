@@ -2,8 +2,8 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..i18n import _, _l
 
@@ -38,6 +38,10 @@ class MissionSettingsForm(FlaskForm):
                                               validators=[Length(max=200)])
     certificate_second_language = SelectField(_l("Second language on certificates"),
                                               validate_choice=True)
+    retention_months = IntegerField(
+        _l("Keep personal data for this many months after a person's last activity (leave "
+           "empty to keep it until the mission deletes it)"),
+        validators=[Optional(), NumberRange(min=1, max=240)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -74,3 +78,29 @@ class ExportForm(FlaskForm):
         csrf = False
 
     since = DateField(_l("Changes since (leave empty for everything)"), validators=[Optional()])
+
+
+class EraseForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for the erasure (do not write the person's name or "
+                              "personnel number)"),
+                           validators=[DataRequired(), Length(min=5, max=500)])
+    confirm = BooleanField(_l("I understand that this cannot be undone"),
+                           validators=[InputRequired()])
+
+
+class ExportOptionsForm(FlaskForm):
+    """By GET: it only shapes a download."""
+
+    class Meta:
+        csrf = False
+
+    table = SelectField(_l("What to export"), validate_choice=True)
+    fmt = SelectField(_l("Format"), validate_choice=True)
+    suppress_small = BooleanField(_l("Show counts below 5 as “<5”"), default=True)
+    omit_names = BooleanField(_l("Leave out names and personnel numbers"), default=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.table.choices = [("matrix", _("Completion by contingent and personnel category")),
+                              ("people", _("List of people"))]
+        self.fmt.choices = [("csv", "CSV"), ("xlsx", "XLSX")]

@@ -149,7 +149,7 @@ def items(mission_id: int):
 @hq_staff
 def settings(mission_id: int):
     """Mission name, Focal Point and Alternate, Off-Limits directive, what certificates
-    print (audited)."""
+    print, how long personal data is kept (audited)."""
     mission = mission_or_404(mission_id)
     form = MissionSettingsForm(obj=mission)
     if form.validate_on_submit():
@@ -159,7 +159,8 @@ def settings(mission_id: int):
                 "name", "focal_point_name", "focal_point_contact", "alternate_name",
                 "alternate_contact", "offlimits_directive", "certificate_unit",
                 "certificate_signatory_name", "certificate_signatory_title",
-                "certificate_second_language")})
+                "certificate_second_language")},
+            retention_months=form.retention_months.data or None)
         flash(_("Settings saved.") if changed else _("Nothing changed."), "success")
         return redirect(url_for("hq.settings", mission_id=mission.id))
     return render_template("hq/settings.html", mission=mission, form=form)
@@ -262,4 +263,4 @@ def audit_log(mission_id: int):
                            query=request.args.to_dict())
 
 
-from . import camp_routes, certificate_routes, package_routes  # noqa: E402,F401
+from . import camp_routes, certificate_routes, package_routes, privacy_routes  # noqa: E402,F401

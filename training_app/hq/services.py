@@ -206,7 +206,7 @@ def trend_svg_bars(points: list[tuple[date, int]], width: int = 640, height: int
     return {"width": width, "height": height, "bars": bars, "top": top}
 
 
-def update_mission_settings(mission: Mission, actor, **values: str) -> list[str]:
+def update_mission_settings(mission: Mission, actor, **values: str | int | None) -> list[str]:
     """Change mission settings; returns the names of the fields that changed (audited)."""
     changed = []
     for name, value in values.items():

@@ -5,11 +5,22 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
+from .. import privacy
 from ..access import learners, public
 from ..categories import BY_ID as CATEGORIES_BY_ID
 from ..categories import consequence_order
@@ -275,6 +286,24 @@ def pocket_card():
 
 
 # --- joining a classroom session ----------------------------------------------------------
+
+@bp.route("/my-data")
+@learners
+def my_data():
+    """Everything held about the signed-in learner, readable, in their language."""
+    return render_template("learn/my_data.html",
+                           data=privacy.access_export(current_user, g.lang),
+                           categories=CATEGORIES_BY_ID)
+
+
+@bp.route("/my-data.json")
+@learners
+def my_data_json():
+    """The same as a JSON download."""
+    response = jsonify(privacy.access_export(current_user, g.lang))
+    response.headers["Content-Disposition"] = 'attachment; filename="my-sgtm1-data.json"'
+    return response
+
 
 @bp.route("/join", methods=["GET", "POST"])
 @public

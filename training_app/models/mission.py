@@ -32,6 +32,9 @@ class Mission(db.Model):
                                                              server_default="")
     certificate_second_language: Mapped[str] = mapped_column(String(5), default="",
                                                              server_default="")
+    # months after a person's last activity that their personal data is kept; None: until
+    # the mission deletes it (`flask data prune` does nothing for the mission)
+    retention_months: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     contingents: Mapped[list[Contingent]] = relationship(

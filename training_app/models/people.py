@@ -24,6 +24,7 @@ class Person(UserMixin, db.Model):
         Index("ix_person_matrix", "mission_id", "contingent_id", "category", "completed_at",
               "created_at", "certificate_status"),
         Index("ix_person_completed", "mission_id", "completed_at"),
+        Index("ix_person_removed_key", "mission_id", "removed_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,6 +50,12 @@ class Person(UserMixin, db.Model):
     # after a failed quiz: the slides behind what was missed, not yet opened again; the next
     # attempt waits until it is empty
     review_slides: Mapped[list | None] = mapped_column(JSON)
+    # Erased on request, or pruned after the mission's retention period (training_app.privacy):
+    # the row stays, without name, number or PIN, so that HQ's totals stay right; removed_key
+    # is a keyed fingerprint of the former number, so a camp's bundle cannot bring it back
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pruned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_key: Mapped[str | None] = mapped_column(String(64))
 
     mission: Mapped[Mission] = relationship()
     contingent: Mapped[Contingent | None] = relationship()
@@ -56,6 +63,11 @@ class Person(UserMixin, db.Model):
     is_learner = True
     role = "learner"
     PROFILE = ("name", "personnel_number", "category", "contingent_id", "language", "pin_hash")
+
+    @property
+    def removed(self) -> bool:
+        """The person's details were erased or pruned."""
+        return self.erased_at is not None or self.pruned_at is not None
 
     @property
     def account_key(self) -> str:

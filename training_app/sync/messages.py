@@ -48,6 +48,8 @@ def describe(counts: dict) -> str:
         "completions_added": _("completions"), "completions_updated": _("completions updated"),
         "certificates_added": _("certificates"),
         "certificates_revoked": _("certificates revoked"),
+        "people_skipped_removed": _("erased people left out"),
+        "records_skipped_removed": _("records of erased people left out"),
     }
     parts = [f"{labels.get(k, k)}: {v}" for k, v in sorted(counts.items()) if v]
     return "; ".join(parts) if parts else _("nothing new")

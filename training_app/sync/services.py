@@ -229,7 +229,9 @@ def export_records(mission: Mission, since: datetime, site_name: str,
     ids: set[int] = set()
     for query in changed:
         ids.update(db.session.scalars(query))
-    people = _rows_by(Person.id, sorted(ids), Person.mission_id == mission.id)
+    # people erased or pruned here leave nothing in a bundle
+    people = _rows_by(Person.id, sorted(ids), Person.mission_id == mission.id,
+                      Person.erased_at.is_(None), Person.pruned_at.is_(None))
     number = {pid: p.personnel_number for pid, p in people.items()}
     contingents = {c.id: c for c in mission.contingents}
 
@@ -313,9 +315,16 @@ class ImportResult:
 
 
 def import_bundle(data: bytes, actor, instance_path: str,
-                  mission_id: int | None = None, languages=()) -> ImportResult:
+                  mission_id: int | None = None, languages=(),
+                  secret: str | None = None) -> ImportResult:
     """Check and apply a bundle in one transaction. BundleError (nothing written) if it is
-    not genuine, not from a trusted server, for another mission, or its records are bad."""
+    not genuine, not from a trusted server, for another mission, or its records are bad.
+    Records of people erased or pruned here are skipped (`secret`: the app's key, which
+    recognises their former personnel numbers)."""
+    if secret is None:
+        from flask import current_app
+
+        secret = current_app.secret_key
     records = read_bundle(data, trusted_keys(instance_path), instance_path)
     bundle_id = _text(records.get("bundle_id"), "bundle_id", 60)
     mission_code = _text((records.get("mission") or {}).get("code"), "mission", 20)
@@ -332,7 +341,7 @@ def import_bundle(data: bytes, actor, instance_path: str,
         return ImportResult("already", earlier.counts, mission, earlier.source, bundle_id,
                             earlier.imported_at)
     try:
-        counts, people = _apply(records, mission, set(languages))
+        counts, people = _apply(records, mission, set(languages), secret)
         db.session.add(SyncImport(
             bundle_id=bundle_id, source=source, kid=source_kid, mission_id=mission.id,
             created_at=_when(records.get("created_at"), "created_at") or datetime.now(UTC),
@@ -402,9 +411,11 @@ def _list(records: dict, table: str) -> list[dict]:
     return value
 
 
-def _apply(records: dict, mission: Mission, languages: set[str]) -> tuple[dict, list]:
+def _apply(records: dict, mission: Mission, languages: set[str],
+           secret: str) -> tuple[dict, list]:
     from ..content import get_content
     from ..learn import services as learn
+    from ..privacy import removed_numbers
 
     mark = learn.pass_mark(get_content())
     counts: Counter = Counter()
@@ -426,9 +437,24 @@ def _apply(records: dict, mission: Mission, languages: set[str]) -> tuple[dict, 
 
     incoming = _list(records, "people")
     numbers = [_text(p.get("personnel_number"), "personnel_number", 40) for p in incoming]
+    # an erased (or pruned) person stays gone: nothing of theirs is applied again
+    tables = ("slide_views", "case_study_responses", "quiz_attempts", "completions",
+              "certificates")
+    referenced = {row.get("person") for t in tables for row in _list(records, t)
+                  if isinstance(row.get("person"), str)}
+    removed = removed_numbers(mission.id, sorted(set(numbers) | referenced), secret)
+
+    def kept(table: str) -> list[dict]:
+        rows = [row for row in _list(records, table) if row.get("person") not in removed]
+        if len(rows) < len(_list(records, table)):
+            counts["records_skipped_removed"] += len(_list(records, table)) - len(rows)
+        return rows
     local: dict[str, Person] = _rows_by(Person.personnel_number, numbers,
                                         Person.mission_id == mission.id)
     for number, p in zip(numbers, incoming, strict=True):
+        if number in removed:
+            counts["people_skipped_removed"] += 1
+            continue
         category = _text(p.get("category"), "category", 40)
         language = _text(p.get("language"), "language", 5)
         if category not in CATEGORIES or (languages and language not in languages):
@@ -469,7 +495,7 @@ def _apply(records: dict, mission: Mission, languages: set[str]) -> tuple[dict, 
         return found
 
     views = existing(SlideView, "slide_id")
-    for row in _list(records, "slide_views"):
+    for row in kept("slide_views"):
         person, slide_id = owner(row), _text(row.get("slide_id"), "slide_id", 60)
         seen = _when(row.get("first_seen_at"), "first_seen_at")
         mine = views.get((person.id, slide_id))
@@ -483,7 +509,7 @@ def _apply(records: dict, mission: Mission, languages: set[str]) -> tuple[dict, 
             counts["slide_views_updated"] += 1
 
     answers = existing(CaseStudyResponse, "case_study_id")
-    for row in _list(records, "case_study_responses"):
+    for row in kept("case_study_responses"):
         person = owner(row)
         case_id = _text(row.get("case_study_id"), "case_study_id", 60)
         try:  # the one rule the page and the offline queue follow
@@ -502,7 +528,7 @@ def _apply(records: dict, mission: Mission, languages: set[str]) -> tuple[dict, 
             mine.answer, mine.updated_at = text, updated
             counts["case_study_responses_updated"] += 1
 
-    attempts_in = _list(records, "quiz_attempts")
+    attempts_in = kept("quiz_attempts")
     tokens = [_text(a.get("token"), "token", 40) for a in attempts_in]
     attempts = _rows_by(QuizAttempt.token, tokens)
     for token, row in zip(tokens, attempts_in, strict=True):
@@ -536,7 +562,7 @@ def _apply(records: dict, mission: Mission, languages: set[str]) -> tuple[dict, 
             counts["quiz_attempts_updated"] += 1
 
     completions = existing(Completion, "module_id")
-    for row in _list(records, "completions"):
+    for row in kept("completions"):
         person = owner(row)
         module_id = _text(row.get("module_id"), "module_id", 40)
         done = _when(row.get("completed_at"), "completed_at")
@@ -556,7 +582,7 @@ def _apply(records: dict, mission: Mission, languages: set[str]) -> tuple[dict, 
                                                      or done < person.completed_at):
             person.completed_at = done
 
-    certs_in = _list(records, "certificates")
+    certs_in = kept("certificates")
     codes = [_text(c.get("code"), "code", 16) for c in certs_in]
     certificates = _rows_by(Certificate.code, codes)
     for code, row in zip(codes, certs_in, strict=True):

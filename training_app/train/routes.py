@@ -24,12 +24,14 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
+from .. import privacy
 from ..access import (
     cohort_or_404,
     enrolled_ids,
     enrolled_or_404,
     id_arg,
     managed_person_or_404,
+    may_read_case_answers,
     mission_or_404,
     role_of,
     trainers,
@@ -598,6 +600,8 @@ def _person_page(person: Person, form: PersonForm, code: str | None = None, stat
         certificate=cert, name_differs=bool(cert) and certificates.name_changed_since(cert),
         progress=learn.progress_of(person.id, content), categories=CATEGORY_BY_ID,
         contingent_name=lambda c: contingent_label(c, g.lang),
+        case_answers=privacy.case_answers_of(person, g.lang)
+        if may_read_case_answers(person) else [],
         hq=role_of(current_user) in ("hq", "admin")), status
 
 

@@ -260,8 +260,11 @@ def enrolled_people(cohort: Cohort, without_pin: bool = False) -> list[Person]:
 
 
 def valid_certificates(cohort: Cohort) -> list[Certificate]:
-    """The valid certificates of the cohort's learners, oldest first."""
+    """The valid certificates of the cohort's learners, oldest first (none of a person whose
+    details were removed: nothing is printed in their name again)."""
     return list(db.session.scalars(select(Certificate).join(
-        Enrolment, Enrolment.person_id == Certificate.person_id).where(
-        Enrolment.cohort_id == cohort.id, Certificate.revoked_at.is_(None))
+        Enrolment, Enrolment.person_id == Certificate.person_id)
+        .join(Person, Person.id == Certificate.person_id).where(
+        Enrolment.cohort_id == cohort.id, Certificate.revoked_at.is_(None),
+        Person.erased_at.is_(None), Person.pruned_at.is_(None))
         .order_by(Certificate.issued_at)))
