@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from ..content.loader import SOURCE_LANGUAGE, Content, fill
 from ..i18n import _, in_language
 from ..models import Certificate, Person
-from . import codes, linked_data, signing
+from . import codes, linked_data, signing, status_list
 
 CONTEXT = [linked_data.VC_V2, linked_data.OB_V3]
 CREDENTIAL_TYPE = ["VerifiableCredential", "OpenBadgeCredential"]
@@ -193,7 +193,7 @@ def badge_credential(certificate: Certificate, person: Person, content: Content,
         evidence_narrative = _("Anyone can check this certificate at %(url)s", url=verify_url)
     narrative += "".join(f"\n\n- {criteria[key]}" for key in content.assessment_criteria
                          if key in criteria)
-    return {
+    credential = {
         "@context": list(CONTEXT),
         "id": verify_url,
         "type": list(CREDENTIAL_TYPE),
@@ -237,7 +237,12 @@ def badge_credential(certificate: Certificate, person: Person, content: Content,
             "description": codes.display(certificate.code),
             "narrative": evidence_narrative,
         }],
+        "credentialStatus": status_list.credential_status(
+            base + status_list.path(person.mission.code), certificate.status_index),
     }
+    if certificate.valid_until is not None:
+        credential["validUntil"] = _timestamp(certificate.valid_until)
+    return credential
 
 
 # --- eddsa-rdfc-2022 and eddsa-jcs-2022 --------------------------------------------------------
@@ -384,6 +389,23 @@ def _object(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+def verify_credential(document: Any, keys: dict[str, Ed25519PublicKey]
+                      ) -> tuple[str, list[dict], dict]:
+    """(kid, proofs, the document without them) of a credential every proof of which holds,
+    each by its suite's "Verify Proof", made by a published key that names the issuer.
+    Raises BadgeError otherwise."""
+    proofs = _proofs_of(document)
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    kids = {_verify_proof(unsecured, proof, keys) for proof in proofs}
+    if len(kids) != 1:
+        raise BadgeError("the proofs are made with different keys")
+    issuer = unsecured.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    if any(issuer_id != p["verificationMethod"].partition("#")[0] for p in proofs):
+        raise BadgeError("the issuer is not the controller of the signing key")
+    return kids.pop(), proofs, unsecured
+
+
 def verify_badge(document: Any, keys: dict[str, Ed25519PublicKey]) -> dict:
     """What a genuine credential says, with the kid of the published key that signed it.
 
@@ -391,17 +413,9 @@ def verify_badge(document: Any, keys: dict[str, Ed25519PublicKey]) -> dict:
     eddsa-jcs-2022). Raises BadgeError on any alteration, truncation, unknown or wrong key,
     other cryptosuite, or a credential that is not an Open Badge.
     """
-    proofs = _proofs_of(document)
-    unsecured = {k: v for k, v in document.items() if k != "proof"}
-    kids = {_verify_proof(unsecured, proof, keys) for proof in proofs}
-    if len(kids) != 1:
-        raise BadgeError("the proofs are made with different keys")
-    kid = kids.pop()
+    kid, proofs, unsecured = verify_credential(document, keys)
     proof = proofs[0]
     issuer = unsecured.get("issuer")
-    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
-    if issuer_id != proof["verificationMethod"].partition("#")[0]:
-        raise BadgeError("the issuer is not the controller of the signing key")
     types = unsecured.get("type")
     if not isinstance(types, list) or not all(t in types for t in CREDENTIAL_TYPE):
         raise BadgeError("not an OpenBadgeCredential")
@@ -417,7 +431,9 @@ def verify_badge(document: Any, keys: dict[str, Ed25519PublicKey]) -> dict:
         "achievement": achievement.get("name"),
         "issuer": issuer.get("name") if isinstance(issuer, dict) else None,
         "valid_from": unsecured.get("validFrom"),
+        "valid_until": unsecured.get("validUntil"),
         "language": achievement.get("inLanguage"),
         "created": proof.get("created"),
         "cryptosuites": ", ".join(p["cryptosuite"] for p in proofs),
+        "status": _object(unsecured.get("credentialStatus")) or None,
     }

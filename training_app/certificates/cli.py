@@ -1,11 +1,13 @@
-"""Certificate commands: check a certificate or badge with the public keys alone, rotate the
-signing key."""
+"""Certificate commands: check a certificate or badge with the public keys alone (and a saved
+revocation list, for a check with no connection), rotate the signing key."""
 
 from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, date, datetime
 from pathlib import Path
+from urllib.parse import urlparse
 
 import click
 from flask import current_app
@@ -18,12 +20,18 @@ certificates_cli = AppGroup("certificates", help="Certificate keys and offline c
 @click.argument("token_or_file")
 @click.option("--keys", "keys_file", type=click.Path(exists=True, dir_okay=False),
               help="A keys.json downloaded from /verify/keys.json (default: this instance's).")
-def certificates_verify(token_or_file: str, keys_file: str | None) -> None:
+@click.option("--status-list", "status_file", type=click.Path(exists=True, dir_okay=False),
+              help="A saved copy of the mission's revocation list "
+                   "(/verify/status/<mission>/revocation): the check says 'valid as of' its "
+                   "date (default: this instance's register).")
+def certificates_verify(token_or_file: str, keys_file: str | None,
+                        status_file: str | None) -> None:
     """Check a certificate token, a certificate PDF or an Open Badge (JSON) with the public
-    keys alone.
+    keys alone, and whether it was revoked or has expired.
 
-    Exits 0 and prints what the certificate says if it is genuine; exits 1 if it is forged,
-    altered, truncated or signed by an unknown key.
+    Exits 0 and prints what the certificate says if it is genuine and valid; 1 if it is
+    forged, altered, truncated or signed by an unknown key (or the status list is); 2 if it is
+    genuine but revoked or expired.
     """
     from .services import published_keys
     from .signing import (
@@ -41,7 +49,7 @@ def certificates_verify(token_or_file: str, keys_file: str | None) -> None:
     if is_file:
         data = path.read_bytes()
         if data.lstrip().startswith(b"{"):  # an Open Badge credential
-            _verify_badge_file(data, keys_file)
+            _verify_badge_file(data, keys_file, status_file)
         token = token_from_file(data)
         if token is None:
             click.echo("NOT GENUINE: no certificate token found in that file", err=True)
@@ -59,12 +67,62 @@ def certificates_verify(token_or_file: str, keys_file: str | None) -> None:
         sys.exit(1)
     click.echo("GENUINE: the signature matches a published key")
     for key in ("name", "category", "contingent", "mission", "module", "content_version",
-                "language", "date", "code", "kid"):
+                "language", "date", "valid_until", "code", "kid"):
         click.echo(f"  {key}: {payload.get(key)}")
+    index = payload.get("status_index")
+    _report_status(document, status_file, payload.get("code"), payload.get("valid_until"),
+                   index if isinstance(index, int) else None,
+                   lambda url: urlparse(url).path == payload.get("status_list"))
 
 
-def _verify_badge_file(data: bytes, keys_file: str | None) -> None:
-    """Check an Open Badge credential file: exit 0 if its proof matches a published key."""
+def _report_status(keys_document: dict, status_file: str | None, code: str | None,
+                   valid_until: str | None, index: int | None, names_this_list) -> None:
+    """Revoked, expired or valid, and as of when; exits 2 if revoked or expired, 1 if the
+    status list is not genuine or not this certificate's."""
+    from .badges import load_badge
+    from .services import find_certificate, is_expired
+    from .signing import keys_from_document
+    from .status_list import StatusListError, read_status_list
+
+    if valid_until and valid_until[:10] < date.today().isoformat():
+        click.echo(f"EXPIRED: valid until {valid_until[:10]}")
+        sys.exit(2)
+    if status_file:
+        if index is None:
+            click.echo("NOT CHECKED: the certificate names no status list", err=True)
+            sys.exit(1)
+        try:
+            status = read_status_list(load_badge(Path(status_file).read_bytes()),
+                                      keys_from_document(keys_document))
+            if not names_this_list(status.url):
+                raise StatusListError(f"{status.url} is not this certificate's list")
+            revoked = status.revoked(index)
+        except (StatusListError, ValueError) as exc:
+            click.echo(f"NOT GENUINE: {exc}", err=True)
+            sys.exit(1)
+        as_of = status.issued_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        if revoked:
+            click.echo(f"REVOKED, as the status list of {as_of} says")
+            sys.exit(2)
+        click.echo(f"VALID as of {as_of} (the date of the status list)")
+        return
+    cert = find_certificate(code or "")
+    if cert is None:
+        click.echo("STATUS NOT CHECKED: not in this server's register; give --status-list")
+        return
+    if cert.revoked_at is not None:
+        click.echo(f"REVOKED on {cert.revoked_at.date().isoformat()}")
+        sys.exit(2)
+    if is_expired(cert):
+        click.echo(f"EXPIRED: valid until {cert.valid_until.date().isoformat()}")
+        sys.exit(2)
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    click.echo(f"VALID as of {now} (this server's register)")
+
+
+def _verify_badge_file(data: bytes, keys_file: str | None, status_file: str | None) -> None:
+    """Check an Open Badge credential file: exit 0 if its proofs match a published key and
+    it is neither revoked nor expired."""
     from .badges import BadgeError, load_badge, verify_badge
     from .services import published_keys
     from .signing import keys_from_document
@@ -76,9 +134,17 @@ def _verify_badge_file(data: bytes, keys_file: str | None) -> None:
     except BadgeError as exc:
         click.echo(f"NOT GENUINE: {exc}", err=True)
         sys.exit(1)
-    click.echo("GENUINE: the Open Badge's proof matches a published key")
+    click.echo("GENUINE: the Open Badge's proofs match a published key")
+    status = said.pop("status") or {}
     for key, value in said.items():
         click.echo(f"  {key}: {value}")
+    try:
+        index = int(status.get("statusListIndex"))
+    except (TypeError, ValueError):
+        index = None
+    code = str(said.get("id") or "").rsplit("/", 1)[-1]
+    _report_status(document, status_file, code, said.get("valid_until"), index,
+                   lambda url: url == status.get("statusListCredential"))
     sys.exit(0)
 
 

@@ -32,6 +32,8 @@ class Mission(db.Model):
                                                              server_default="")
     certificate_second_language: Mapped[str] = mapped_column(String(5), default="",
                                                              server_default="")
+    # how many days a certificate stays valid after it is issued; None: for good
+    certificate_valid_days: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     contingents: Mapped[list[Contingent]] = relationship(
