@@ -107,6 +107,13 @@ def test_the_download_is_an_open_badges_3_credential(badge, learner, certificate
     assert achievement["description"] and achievement["inLanguage"] == "en"
     assert "passed" in achievement["criteria"]["narrative"]
     assert achievement["id"].startswith("http://training.test/")
+    # a picture wallets show, carried in the badge itself (nothing to fetch)
+    for holder in (badge, achievement):
+        image = holder["image"]
+        assert image["type"] == "Image" and image["caption"] == achievement["name"]
+        assert image["id"].startswith("data:image/svg+xml;base64,")
+        svg = base64.b64decode(image["id"].partition(",")[2]).decode()
+        assert svg.startswith("<svg") and "SGTM 1" in svg and "href" not in svg
     assert badge["evidence"][0]["id"] == badge["id"]
     assert badge["evidence"][0]["description"] == certificate.code[:4] + "-" + \
         certificate.code[4:8] + "-" + certificate.code[8:]

@@ -2,8 +2,8 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..i18n import _, _l
 
@@ -38,6 +38,10 @@ class MissionSettingsForm(FlaskForm):
                                               validators=[Length(max=200)])
     certificate_second_language = SelectField(_l("Second language on certificates"),
                                               validate_choice=True)
+    certificate_valid_days = IntegerField(
+        _l("Days a new certificate stays valid (leave empty for no end date)"),
+        validators=[Optional(), NumberRange(min=1, max=3650,
+                                            message=_l("Between 1 and 3650 days."))])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
