@@ -177,3 +177,29 @@ def test_the_encoding_round_trips_and_refuses_bad_lists():
         except status_list.StatusListError:
             continue
         raise AssertionError(f"accepted {bad!r}")
+
+
+def test_the_migration_gives_earlier_certificates_their_places(app, certificate, make_person):
+    """Certificates issued before revision 0010 get their person's mission and places 0, 1,
+    ... in the order they were issued."""
+    from alembic.script import ScriptDirectory
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from training_app.extensions import db
+
+    directory = app.extensions["migrate"].directory
+    config = app.extensions["migrate"].migrate.get_config(directory)
+    before = ScriptDirectory.from_config(config).get_revision("0010").down_revision
+    db.session.remove()
+    downgrade(directory=directory, revision=before)
+    with db.engine.connect() as conn:
+        columns = [row[1] for row in conn.execute(text("PRAGMA table_info(certificate)"))] \
+            if db.engine.dialect.name == "sqlite" else None
+    assert columns is None or "status_index" not in columns
+    upgrade(directory=directory)
+    with db.engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT certificate.mission_id, certificate.status_index, person.mission_id "
+            "FROM certificate JOIN person ON person.id = certificate.person_id")).fetchall()
+    assert [(m, i) for m, i, _p in rows] == [(rows[0][2], 0)]

@@ -53,5 +53,7 @@ def downgrade():
         batch_op.drop_column('valid_until')
         batch_op.drop_column('status_index')
         batch_op.drop_column('mission_id')
-    with op.batch_alter_table('mission', schema=None) as batch_op:
+    # ALTER TABLE ... DROP COLUMN in place: rebuilding mission, which other tables point to,
+    # would break their foreign keys on SQLite
+    with op.batch_alter_table('mission', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('certificate_valid_days')
