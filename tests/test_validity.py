@@ -74,6 +74,7 @@ def test_hq_sets_the_validity_and_new_certificates_carry_it(app, mission, hq, is
     assert payload["valid_until"] == cert.valid_until.date().isoformat()
     learner = Actions(app.test_client())
     learner.login(number="V-1")
+    assert "Valid until" in learner.get("/certificate").get_data(as_text=True)
     badge = learner.get("/certificate/badge.json").json
     assert badge["validUntil"] == cert.valid_until.astimezone(UTC).strftime(
         "%Y-%m-%dT%H:%M:%SZ")
@@ -132,6 +133,8 @@ def test_hq_sees_who_expires_in_the_next_90_days(app, mission, hq, issue):
     revoke_certificate(revoked, "Wrong person", "system:test")
     html = hq.get(f"/hq/missions/{mission.id}/certificates").get_data(as_text=True)
     assert "Expiring in the next 90 days" in html
+    page = hq.get(f"/hq/missions/{mission.id}/certificates/{soon.code}").get_data(as_text=True)
+    assert "Valid until" in page
     assert "Soon Expiring" in html and soon.code[:4] in html
     for not_listed in ("Still Long Valid", "Already Expired", "Revoked Person"):
         assert not_listed not in html
