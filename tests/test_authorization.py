@@ -83,7 +83,7 @@ def test_every_route_for_every_role(app, setting, role):
               setting["cohort_id"], "code": setting["code"], "number": 1, "fmt": "csv",
               "token": "not-a-token", "case_id": "off-limits-bar", "filename": "app.css",
               "package_lang": "ar", "card_lang": "fr", "person_id": setting["person_id"],
-              "user_id": setting["user_id"], "action": "reset"}
+              "user_id": setting["user_id"], "action": "reset", "mission_code": "UNTEST"}
     client = sign_in(app, role, setting["mission_id"])
     home = client.get("/")
     assert home.status_code == 200, (role, home.status_code, home.headers.get("Location"))

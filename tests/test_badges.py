@@ -1,5 +1,6 @@
-"""Certificates as Open Badges 3.0 credentials: what wallets read, the eddsa-jcs-2022 proof,
-who may download one, revoked certificates, and the offline check from the command line."""
+"""Certificates as Open Badges 3.0 credentials: what wallets read, the eddsa-rdfc-2022 and
+eddsa-jcs-2022 proofs (checked here and by an outside verifier), who may download one, revoked
+certificates, and the offline check from the command line."""
 
 import base64
 import copy
@@ -17,6 +18,7 @@ from training_app.extensions import db
 from training_app.models import AuditEvent, Completion, Mission, User
 
 from .conftest import Actions
+from .outside_verifier import SUITES, verify_outside
 
 BADGE = "/certificate/badge.json"
 BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
@@ -38,6 +40,18 @@ def badge(learner):
 
 def hq_url(mission_id, code):
     return f"/hq/missions/{mission_id}/certificates/{code}/badge.json"
+
+
+def status_lists(client, badge):
+    """The revocation list a badge names, as the outside verifier's loader will serve it."""
+    url = badge["credentialStatus"]["statusListCredential"]
+    response = client.get(url.removeprefix("http://training.test"))
+    assert response.status_code == 200
+    return {url: response.json}
+
+
+def jcs_proof(badge):
+    return next(p for p in badge["proof"] if p["cryptosuite"] == "eddsa-jcs-2022")
 
 
 def published_keys(client):
@@ -93,16 +107,26 @@ def test_the_download_is_an_open_badges_3_credential(badge, learner, certificate
     assert achievement["description"] and achievement["inLanguage"] == "en"
     assert "passed" in achievement["criteria"]["narrative"]
     assert achievement["id"].startswith("http://training.test/")
+    # a picture wallets show, carried in the badge itself (nothing to fetch)
+    for holder in (badge, achievement):
+        image = holder["image"]
+        assert image["type"] == "Image" and image["caption"] == achievement["name"]
+        assert image["id"].startswith("data:image/svg+xml;base64,")
+        svg = base64.b64decode(image["id"].partition(",")[2]).decode()
+        assert svg.startswith("<svg") and "SGTM 1" in svg and "href" not in svg
     assert badge["evidence"][0]["id"] == badge["id"]
     assert badge["evidence"][0]["description"] == certificate.code[:4] + "-" + \
         certificate.code[4:8] + "-" + certificate.code[8:]
     assert "P-001" not in json.dumps(badge)  # no personnel number, as on the verify page
-    proof = badge["proof"]
-    assert proof["type"] == "DataIntegrityProof" and proof["cryptosuite"] == "eddsa-jcs-2022"
-    assert proof["proofPurpose"] == "assertionMethod"
-    assert proof["verificationMethod"].partition("#")[0] == issuer["id"]
-    assert proof["proofValue"].startswith("z")
-    datetime.fromisoformat(proof["created"])
+    # Open Badges 3.0's JSON schema wants `proof` as an array: one proof per cryptosuite
+    assert isinstance(badge["proof"], list)
+    assert [p["cryptosuite"] for p in badge["proof"]] == ["eddsa-rdfc-2022", "eddsa-jcs-2022"]
+    for proof in badge["proof"]:
+        assert proof["type"] == "DataIntegrityProof"
+        assert proof["proofPurpose"] == "assertionMethod"
+        assert proof["verificationMethod"].partition("#")[0] == issuer["id"]
+        assert proof["proofValue"].startswith("z")
+        datetime.fromisoformat(proof["created"])
 
 
 def test_the_badge_comes_in_the_page_language(app, learner):
@@ -125,7 +149,7 @@ def test_signature_input_recomputed_from_the_spec_steps(badge, client):
     """eddsa-jcs-2022, Verify Proof: the proof options without proofValue (carrying the
     document's @context), the document without its proof, each in JCS and hashed with SHA-256,
     proof options' hash first; Ed25519 over those 64 bytes."""
-    proof_options = dict(badge["proof"])
+    proof_options = dict(jcs_proof(badge))
     signature = b58decode(proof_options.pop("proofValue").removeprefix("z"))
     unsecured = {k: v for k, v in badge.items() if k != "proof"}
     assert proof_options["@context"] == unsecured["@context"]
@@ -144,7 +168,7 @@ def test_signature_input_recomputed_from_the_spec_steps(badge, client):
 
 
 def test_the_did_key_is_the_published_key(badge, client):
-    method = badge["proof"]["verificationMethod"]
+    method = jcs_proof(badge)["verificationMethod"]
     did, _hash, fragment = method.partition("#")
     assert did.startswith("did:key:z") and fragment == did.removeprefix("did:key:")
     decoded = b58decode(fragment[1:])
@@ -168,38 +192,68 @@ def _drop_proof(doc):
     del doc["proof"]
 
 
-def _truncate(doc):
-    doc["proof"]["proofValue"] = doc["proof"]["proofValue"][:-6]
+def _each_proof(key, value):
+    def change(doc):
+        for proof in doc["proof"]:
+            proof[key] = value
+    return change
 
 
-def _flip_signature(doc):
-    value = doc["proof"]["proofValue"]
-    doc["proof"]["proofValue"] = value[:-1] + ("2" if value[-1] != "2" else "3")
+def _truncate(index):
+    def change(doc):
+        doc["proof"][index]["proofValue"] = doc["proof"][index]["proofValue"][:-6]
+    return change
+
+
+def _flip_signature(index):
+    def change(doc):
+        value = doc["proof"][index]["proofValue"]
+        doc["proof"][index]["proofValue"] = value[:-1] + ("2" if value[-1] != "2" else "3")
+    return change
+
+
+def _drop_one_proof(doc):
+    del doc["proof"][0]
+    doc["proof"].append(copy.deepcopy(doc["proof"][0]))  # the other proof, twice
+
+
+def _swap_suites(doc):
+    first, second = doc["proof"]
+    first["cryptosuite"], second["cryptosuite"] = second["cryptosuite"], first["cryptosuite"]
 
 
 def _swap_context(doc):
     doc["@context"] = list(reversed(doc["@context"]))
 
 
-@pytest.mark.parametrize("change", [
-    _set(["credentialSubject", "identifier", 0, "identityHash"], "Someone Else"),
-    _set(["validFrom"], "2020-01-01T00:00:00Z"),
-    _set(["credentialSubject", "achievement", "name"], "Advanced course"),
-    _set(["credentialSubject", "achievement", "achievementType"], "Degree"),
-    _set(["issuer", "name"], "Other Mission"),
-    _set(["credentialSubject", "achievement", "creditsAvailable"], 30),
-    _set(["id"], "urn:uuid:00000000-0000-4000-8000-000000000000"),
-    _swap_context,
-    _set(["proof", "created"], "2001-01-01T00:00:00Z"),
-    _set(["proof", "cryptosuite"], "eddsa-rdfc-2022"),
-    _set(["proof", "type"], "Ed25519Signature2020"),
-    _set(["proof", "proofPurpose"], "authentication"),
-    _drop_proof,
-    _truncate,
-    _flip_signature,
-], ids=["holder", "date", "achievement", "achievement-type", "issuer", "added-claim", "id",
-        "context", "proof-created", "cryptosuite", "proof-type", "purpose", "no-proof",
-        "truncated", "signature"])
+DOCUMENT_CHANGES = {
+    "holder": _set(["credentialSubject", "identifier", 0, "identityHash"], "Someone Else"),
+    "date": _set(["validFrom"], "2020-01-01T00:00:00Z"),
+    "achievement": _set(["credentialSubject", "achievement", "name"], "Advanced course"),
+    "achievement-type": _set(["credentialSubject", "achievement", "achievementType"], "Degree"),
+    "issuer": _set(["issuer", "name"], "Other Mission"),
+    "added-claim": _set(["credentialSubject", "achievement", "creditsAvailable"], 30),
+    "id": _set(["id"], "urn:uuid:00000000-0000-4000-8000-000000000000"),
+    "context": _swap_context,
+    "language": _set(["credentialSubject", "achievement", "inLanguage"], "de"),
+    "evidence": _set(["evidence", 0, "description"], "AAAA-BBBB-CCCC"),
+}
+PROOF_CHANGES = {
+    "proof-created": _each_proof("created", "2001-01-01T00:00:00Z"),
+    "proof-type": _each_proof("type", "Ed25519Signature2020"),
+    "purpose": _each_proof("proofPurpose", "authentication"),
+    "cryptosuites-swapped": _swap_suites,
+    "no-proof": _drop_proof,
+    "one-proof-doubled": _drop_one_proof,
+    "rdfc-truncated": _truncate(0),
+    "jcs-truncated": _truncate(1),
+    "rdfc-signature": _flip_signature(0),
+    "jcs-signature": _flip_signature(1),
+}
+
+
+@pytest.mark.parametrize("change", [*DOCUMENT_CHANGES.values(), *PROOF_CHANGES.values()],
+                         ids=[*DOCUMENT_CHANGES, *PROOF_CHANGES])
 def test_any_change_is_refused(badge, client, change):
     keys = published_keys(client)
     badges.verify_badge(copy.deepcopy(badge), keys)
@@ -221,7 +275,8 @@ def test_a_badge_signed_with_another_key_is_refused(app, badge, client, tmp_path
     assert badges.verify_badge(forged, signing.public_keys(elsewhere))["name"] == "Amani Okafor"
     # and a real proof cannot be moved onto another issuer
     moved = copy.deepcopy(badge)
-    moved["proof"]["verificationMethod"] = badges.verification_method(forger.public_key())
+    for proof in moved["proof"]:
+        proof["verificationMethod"] = badges.verification_method(forger.public_key())
     with pytest.raises(badges.BadgeError):
         badges.verify_badge(moved, published_keys(client))
 
@@ -367,3 +422,32 @@ def test_the_cli_checks_badge_files(app, badge, client, runner, tmp_path):
                         (genuine, ("--keys", str(other_keys)))):
         result = cli_verify(runner, str(path), *extra)
         assert result.exit_code == 1 and "NOT GENUINE" in result.output, path
+
+
+
+def test_every_languages_badge_verifies_with_an_outside_verifier(learner):
+    """Digital Bazaar's vc + data-integrity libraries accept each proof on its own: what
+    1EdTech's and the Digital Credentials Consortium's verifiers (eddsa-rdfc-2022) and JCS-only
+    verifiers (eddsa-jcs-2022) will do."""
+    languages = ("ar", "en", "es", "fr", "ru", "zh")
+    documents = [learner.client.get(f"/{lang}{BADGE}").json for lang in languages]
+    assert [d["credentialSubject"]["achievement"]["inLanguage"] for d in documents] == \
+        list(languages)
+    outcomes = verify_outside([(doc, suite) for doc in documents for suite in SUITES],
+                              status_lists(learner.client, documents[0]))
+    assert outcomes == [{"verified": True, "errors": []}] * (len(languages) * len(SUITES))
+
+
+def test_the_outside_verifier_refuses_any_change(badge, client):
+    changed = []
+    for change in DOCUMENT_CHANGES.values():
+        altered = copy.deepcopy(badge)
+        change(altered)
+        changed.append(altered)
+    checks = [(doc, suite) for doc in [badge, *changed] for suite in SUITES]
+    outcomes = verify_outside(checks, status_lists(client, badge))
+    assert [o["verified"] for o in outcomes[:2]] == [True, True]
+    refused = {(name, suite): not outcome["verified"] for (name, suite), outcome in zip(
+        [(name, suite) for name in DOCUMENT_CHANGES for suite in SUITES], outcomes[2:],
+        strict=True)}
+    assert all(refused.values()), [key for key, ok in refused.items() if not ok]

@@ -1,6 +1,9 @@
 """Completion certificates as Open Badges 3.0 credentials that wallets accept: a W3C Verifiable
-Credential of type OpenBadgeCredential, signed with the certificate key as an embedded Data
-Integrity proof (cryptosuite eddsa-jcs-2022, W3C "Data Integrity EdDSA Cryptosuites v1.0").
+Credential of type OpenBadgeCredential, signed with the certificate key as two embedded Data
+Integrity proofs (W3C "Data Integrity EdDSA Cryptosuites v1.0"): eddsa-rdfc-2022 (RDF Dataset
+Canonicalization, what 1EdTech's and the Digital Credentials Consortium's verifiers check) and
+eddsa-jcs-2022 (JSON Canonicalization, checkable without any JSON-LD processor). `proof` is an
+array, as the Open Badges 3.0 schema requires.
 
 The signing key is named by a did:key (multicodec ed25519-pub, base58btc), which is also the
 issuer's id, so any verifier can check the proof offline; /verify/keys.json lists the same keys
@@ -9,10 +12,13 @@ by kid, and verify_badge maps one to the other.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
 from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -22,13 +28,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from ..content.loader import SOURCE_LANGUAGE, Content, fill
 from ..i18n import _, in_language
 from ..models import Certificate, Person
-from . import codes, signing
+from . import codes, linked_data, signing, status_list
 
-CONTEXT = ["https://www.w3.org/ns/credentials/v2",
-           "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+CONTEXT = [linked_data.VC_V2, linked_data.OB_V3]
 CREDENTIAL_TYPE = ["VerifiableCredential", "OpenBadgeCredential"]
 PROOF_TYPE = "DataIntegrityProof"
-CRYPTOSUITE = "eddsa-jcs-2022"
+JCS_SUITE = "eddsa-jcs-2022"
+RDFC_SUITE = "eddsa-rdfc-2022"
+CRYPTOSUITES = (RDFC_SUITE, JCS_SUITE)  # the order of the proofs in a badge
 PROOF_PURPOSE = "assertionMethod"
 # The Open Badges 3.0 achievement type for "completion of an assignment, training or other
 # activity" (an exact match of the CTDL term).
@@ -162,6 +169,18 @@ def _raw(public_key: Ed25519PublicKey) -> bytes:
 
 # --- the credential --------------------------------------------------------------------------
 
+@cache
+def badge_image_uri() -> str:
+    """The badge's picture (a check mark on UN blue, "SGTM 1") as an SVG data URI: wallets
+    show it without fetching anything."""
+    svg = Path(__file__).with_name("badge.svg").read_bytes()
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+
+
+def _image(caption: str) -> dict:
+    return {"id": badge_image_uri(), "type": "Image", "caption": caption}
+
+
 def _timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -189,7 +208,7 @@ def badge_credential(certificate: Certificate, person: Person, content: Content,
         evidence_narrative = _("Anyone can check this certificate at %(url)s", url=verify_url)
     narrative += "".join(f"\n\n- {criteria[key]}" for key in content.assessment_criteria
                          if key in criteria)
-    return {
+    credential = {
         "@context": list(CONTEXT),
         "id": verify_url,
         "type": list(CREDENTIAL_TYPE),
@@ -203,6 +222,7 @@ def badge_credential(certificate: Certificate, person: Person, content: Content,
         "validFrom": _timestamp(certificate.issued_at),
         "name": module_title,
         "description": fill(words["statement"], {"name": holder, "module": module_title}),
+        "image": _image(module_title),
         "credentialSubject": {
             "type": ["AchievementSubject"],
             # Open Badges 3.0: a subject without an id names its holder by an IdentityObject.
@@ -220,6 +240,7 @@ def badge_credential(certificate: Certificate, person: Person, content: Content,
                 "achievementType": ACHIEVEMENT_TYPE,
                 "humanCode": "SGTM 1",
                 "name": module_title,
+                "image": _image(module_title),
                 "description": aim["paragraphs"][0],
                 "criteria": {"narrative": narrative},
                 "inLanguage": lang,
@@ -233,33 +254,57 @@ def badge_credential(certificate: Certificate, person: Person, content: Content,
             "description": codes.display(certificate.code),
             "narrative": evidence_narrative,
         }],
+        "credentialStatus": status_list.credential_status(
+            base + status_list.path(person.mission.code), certificate.status_index),
     }
+    if certificate.valid_until is not None:
+        credential["validUntil"] = _timestamp(certificate.valid_until)
+    return credential
 
 
-# --- eddsa-jcs-2022 --------------------------------------------------------------------------
+# --- eddsa-rdfc-2022 and eddsa-jcs-2022 --------------------------------------------------------
 
-def _hash_data(unsecured: dict, proof_config: dict) -> bytes:
-    """Hashing (eddsa-jcs-2022): SHA-256 of the canonical proof configuration, followed by
-    SHA-256 of the canonical document."""
-    return (hashlib.sha256(canonical_json(proof_config)).digest()
-            + hashlib.sha256(canonical_json(unsecured)).digest())
+def _canonical(value: dict, cryptosuite: str) -> bytes:
+    if cryptosuite == JCS_SUITE:
+        return canonical_json(value)
+    try:
+        return linked_data.canonical_nquads(value)
+    except linked_data.LinkedDataError as exc:
+        raise BadgeError(f"not canonicalisable JSON-LD: {exc}") from exc
+
+
+def _hash_data(unsecured: dict, proof_config: dict, cryptosuite: str) -> bytes:
+    """Hashing (both suites): SHA-256 of the canonical proof configuration, followed by SHA-256
+    of the canonical document; canonical by JCS or by RDFC-1.0 as the suite says."""
+    return (hashlib.sha256(_canonical(proof_config, cryptosuite)).digest()
+            + hashlib.sha256(_canonical(unsecured, cryptosuite)).digest())
 
 
 def sign_badge(document: dict, private_key: Ed25519PrivateKey,
                created: datetime | None = None) -> dict:
-    """The document with an embedded DataIntegrityProof (eddsa-jcs-2022 "Create Proof")."""
+    """The document with its DataIntegrityProofs ("Create Proof" of eddsa-rdfc-2022 and of
+    eddsa-jcs-2022), each over the document without proofs, as `proof`, an array."""
     unsecured = {k: v for k, v in document.items() if k != "proof"}
-    proof = {
+    options = {
         "type": PROOF_TYPE,
-        "cryptosuite": CRYPTOSUITE,
         "created": _timestamp(created or datetime.now(UTC)),
         "verificationMethod": verification_method(private_key.public_key()),
         "proofPurpose": PROOF_PURPOSE,
     }
-    if "@context" in unsecured:  # the spec copies the document's context into the proof
-        proof["@context"] = unsecured["@context"]
-    signature = private_key.sign(_hash_data(unsecured, proof))
-    return {**unsecured, "proof": {**proof, "proofValue": "z" + base58btc_encode(signature)}}
+    proofs = []
+    for cryptosuite in CRYPTOSUITES:
+        proof = {**options, "cryptosuite": cryptosuite}
+        proof_config = dict(proof)
+        if "@context" in unsecured:
+            # Both suites sign the proof configuration with the document's context. JCS keeps
+            # it in the proof, as the spec's examples do; RDFC-1.0 leaves it out of the proof,
+            # where the document's context already applies.
+            proof_config["@context"] = unsecured["@context"]
+            if cryptosuite == JCS_SUITE:
+                proof = proof_config
+        signature = private_key.sign(_hash_data(unsecured, proof_config, cryptosuite))
+        proofs.append({**proof, "proofValue": "z" + base58btc_encode(signature)})
+    return {**unsecured, "proof": proofs}
 
 
 def issue_badge(certificate: Certificate, content: Content, base_url: str, instance_path: str,
@@ -292,18 +337,13 @@ def load_badge(data: bytes) -> Any:
         raise BadgeError(f"not a readable JSON credential ({exc.__class__.__name__})") from exc
 
 
-def _proof_of(document: Any) -> dict:
-    if not isinstance(document, dict):
-        raise BadgeError("not a JSON object")
-    proof = document.get("proof")
-    if proof is None:
-        raise BadgeError("the credential has no proof")
+def _check_proof(proof: Any) -> dict:
     if not isinstance(proof, dict):
-        raise BadgeError("expected exactly one proof")
+        raise BadgeError("a proof is not a JSON object")
     if proof.get("type") != PROOF_TYPE:
         raise BadgeError(f"the proof is not a {PROOF_TYPE}")
-    if proof.get("cryptosuite") != CRYPTOSUITE:
-        raise BadgeError(f"the proof's cryptosuite is not {CRYPTOSUITE}")
+    if proof.get("cryptosuite") not in CRYPTOSUITES:
+        raise BadgeError("the proof's cryptosuite is not " + " or ".join(CRYPTOSUITES))
     if proof.get("proofPurpose") != PROOF_PURPOSE:
         raise BadgeError(f"the proof's purpose is not {PROOF_PURPOSE}")
     created = proof.get("created")
@@ -317,17 +357,25 @@ def _proof_of(document: Any) -> dict:
     return proof
 
 
-def _object(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
+def _proofs_of(document: Any) -> list[dict]:
+    """The proofs of a credential: an array (a single object, as badges issued before the
+    array was, is read as an array of one)."""
+    if not isinstance(document, dict):
+        raise BadgeError("not a JSON object")
+    proofs = document.get("proof")
+    if proofs is None or proofs == []:
+        raise BadgeError("the credential has no proof")
+    proofs = proofs if isinstance(proofs, list) else [proofs]
+    checked = [_check_proof(proof) for proof in proofs]
+    suites = [proof["cryptosuite"] for proof in checked]
+    if len(suites) != len(set(suites)):
+        raise BadgeError("two proofs of the same cryptosuite")
+    return checked
 
 
-def verify_badge(document: Any, keys: dict[str, Ed25519PublicKey]) -> dict:
-    """What a genuine credential says, with the kid of the published key that signed it.
-
-    Follows eddsa-jcs-2022 "Verify Proof"; raises BadgeError on any alteration, truncation,
-    unknown or wrong key, other cryptosuite, or a credential that is not an Open Badge.
-    """
-    proof = _proof_of(document)
+def _verify_proof(unsecured: dict, proof: dict,
+                  keys: dict[str, Ed25519PublicKey]) -> str:
+    """The kid of the published key that made this proof ("Verify Proof" of its suite)."""
     public_key = public_key_from_did_key(proof.get("verificationMethod"))
     kid = next((k for k, key in keys.items() if _raw(key) == _raw(public_key)), None)
     if kid is None:
@@ -335,7 +383,7 @@ def verify_badge(document: Any, keys: dict[str, Ed25519PublicKey]) -> dict:
     signature = multibase_decode(proof.get("proofValue"))
     if len(signature) != 64:
         raise BadgeError("the proofValue is not a whole Ed25519 signature")
-    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    unsecured = dict(unsecured)
     proof_config = {k: v for k, v in proof.items() if k != "proofValue"}
     if "@context" in proof_config:
         context = proof_config["@context"]
@@ -344,14 +392,47 @@ def verify_badge(document: Any, keys: dict[str, Ed25519PublicKey]) -> dict:
                 or document_context[:len(context)] != context):
             raise BadgeError("the proof's @context does not match the credential's")
         unsecured["@context"] = context
+    elif proof["cryptosuite"] == RDFC_SUITE and "@context" in unsecured:
+        proof_config["@context"] = unsecured["@context"]
     try:
-        public_key.verify(signature, _hash_data(unsecured, proof_config))
+        public_key.verify(signature, _hash_data(unsecured, proof_config, proof["cryptosuite"]))
     except InvalidSignature as exc:
-        raise BadgeError("the signature does not match: the credential was altered") from exc
+        raise BadgeError(f"the {proof['cryptosuite']} signature does not match: "
+                         "the credential was altered") from exc
+    return kid
+
+
+def _object(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def verify_credential(document: Any, keys: dict[str, Ed25519PublicKey]
+                      ) -> tuple[str, list[dict], dict]:
+    """(kid, proofs, the document without them) of a credential every proof of which holds,
+    each by its suite's "Verify Proof", made by a published key that names the issuer.
+    Raises BadgeError otherwise."""
+    proofs = _proofs_of(document)
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    kids = {_verify_proof(unsecured, proof, keys) for proof in proofs}
+    if len(kids) != 1:
+        raise BadgeError("the proofs are made with different keys")
     issuer = unsecured.get("issuer")
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
-    if issuer_id != proof["verificationMethod"].partition("#")[0]:
+    if any(issuer_id != p["verificationMethod"].partition("#")[0] for p in proofs):
         raise BadgeError("the issuer is not the controller of the signing key")
+    return kids.pop(), proofs, unsecured
+
+
+def verify_badge(document: Any, keys: dict[str, Ed25519PublicKey]) -> dict:
+    """What a genuine credential says, with the kid of the published key that signed it.
+
+    Every proof must hold: each follows its suite's "Verify Proof" (eddsa-rdfc-2022 or
+    eddsa-jcs-2022). Raises BadgeError on any alteration, truncation, unknown or wrong key,
+    other cryptosuite, or a credential that is not an Open Badge.
+    """
+    kid, proofs, unsecured = verify_credential(document, keys)
+    proof = proofs[0]
+    issuer = unsecured.get("issuer")
     types = unsecured.get("type")
     if not isinstance(types, list) or not all(t in types for t in CREDENTIAL_TYPE):
         raise BadgeError("not an OpenBadgeCredential")
@@ -367,6 +448,9 @@ def verify_badge(document: Any, keys: dict[str, Ed25519PublicKey]) -> dict:
         "achievement": achievement.get("name"),
         "issuer": issuer.get("name") if isinstance(issuer, dict) else None,
         "valid_from": unsecured.get("validFrom"),
+        "valid_until": unsecured.get("validUntil"),
         "language": achievement.get("inLanguage"),
         "created": proof.get("created"),
+        "cryptosuites": ", ".join(p["cryptosuite"] for p in proofs),
+        "status": _object(unsecured.get("credentialStatus")) or None,
     }

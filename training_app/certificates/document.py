@@ -27,6 +27,8 @@ def certificate_words(cert: Certificate, content: Content, lang: str) -> Certifi
         if signed.contingent:
             details.append((_("Contingent"), signed.contingent))
         details.append((_("Date of completion"), format_date(cert.issued_at, lang)))
+        if cert.valid_until is not None:
+            details.append((_("Valid until"), format_date(cert.valid_until, lang)))
         return CertificateWords(
             language=lang, title=words["title"], statement=words["statement"],
             module=words["module"], details=tuple(details),

@@ -6,17 +6,19 @@ revoked: nothing issues a new one automatically; only HQ can, with a reason (aud
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit import record
 from ..extensions import db
 from ..i18n import contingent_label
-from ..models import Certificate, Completion, Person
+from ..models import Certificate, Completion, Mission, Person
 from ..models.base import utcnow
-from . import codes, signing
+from . import badges, codes, signing, status_list
 
 
 def active_certificate(person_id: int, module_id: str) -> Certificate | None:
@@ -37,9 +39,11 @@ def latest_certificate(person_id: int, module_id: str) -> Certificate | None:
 
 
 def certificate_payload(person: Person, completion: Completion, language: str,
-                        code: str) -> dict:
-    """What the signed token says: who, in what capacity, for what, when."""
-    return {
+                        code: str, status_index: int | None = None,
+                        valid_until: datetime | None = None) -> dict:
+    """What the signed token says: who, in what capacity, for what, when; until when it is
+    valid, and its bit in the mission's revocation list (a path on the issuing site)."""
+    payload = {
         "code": code,
         "name": person.name,
         "category": person.category,
@@ -50,19 +54,56 @@ def certificate_payload(person: Person, completion: Completion, language: str,
         "language": language,
         "date": completion.completed_at.date().isoformat(),
     }
+    if valid_until is not None:
+        payload["valid_until"] = valid_until.date().isoformat()
+    if status_index is not None:
+        payload["status_list"] = status_list.path(person.mission.code)
+        payload["status_index"] = status_index
+    return payload
+
+
+def valid_until_for(mission: Mission, issued_at: datetime) -> datetime | None:
+    """When a certificate issued now stops being valid, by the mission's setting."""
+    days = mission.certificate_valid_days
+    return issued_at + timedelta(days=days) if days else None
+
+
+def _status_index(mission_id: int, attempt: int) -> int:
+    """A free place in the mission's revocation list: at random (so that a place says nothing
+    of when a certificate was issued), after the highest one taken when random places clash."""
+    taken, highest = db.session.execute(
+        select(func.count(Certificate.id), func.max(Certificate.status_index))
+        .where(Certificate.mission_id == mission_id)).one()
+    if attempt < 3:
+        return secrets.randbelow(status_list.size_for(2 * taken))
+    return (highest or 0) + 1 + attempt
+
+
+def next_status_indices(mission_id: int):
+    """Places after the highest one taken, for certificates arriving in bulk (camp bundles)."""
+    highest = db.session.scalar(select(func.max(Certificate.status_index))
+                                .where(Certificate.mission_id == mission_id))
+    index = -1 if highest is None else highest
+    while True:
+        index += 1
+        yield index
 
 
 def _issue(person: Person, completion: Completion, language: str, instance_path: str,
            actor, action: str, **details) -> Certificate:
-    for _attempt in range(5):  # a code collision is astronomically rare; try another code
+    issued_at = completion.completed_at if action == "certificate.issued" else utcnow()
+    valid_until = valid_until_for(person.mission, issued_at)
+    # a code collision is astronomically rare, a place in the status list less so: try again
+    for attempt in range(6):
         code = codes.new_code()
-        token = signing.sign_token(certificate_payload(person, completion, language, code),
-                                   instance_path)
-        cert = Certificate(code=code, person_id=person.id, module_id=completion.module_id,
+        index = _status_index(person.mission_id, attempt)
+        token = signing.sign_token(certificate_payload(person, completion, language, code,
+                                                       index, valid_until), instance_path)
+        cert = Certificate(code=code, person_id=person.id, mission_id=person.mission_id,
+                           status_index=index, module_id=completion.module_id,
                            content_version=completion.content_version, language=language,
-                           token=token, holder_name=person.name,
-                           issued_at=completion.completed_at if action == "certificate.issued"
-                           else utcnow())
+                           token=token, holder_name=person.name, issued_at=issued_at,
+                           valid_until=valid_until)
         try:
             with db.session.begin_nested():
                 db.session.add(cert)
@@ -157,17 +198,16 @@ def find_certificate(raw_code: str) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(Certificate.code == code))
 
 
-def revocation_in_register(code: str) -> Certificate | None:
-    """The register's certificate of that code if it is revoked; None if it is not, or if
-    this server has no register to look in (a bare checking machine)."""
+def register_entry(code) -> Certificate | None:
+    """The register's certificate of that code; None if there is none, or if this server has
+    no register to look in (a bare checking machine)."""
     from sqlalchemy.exc import SQLAlchemyError
 
     try:
-        cert = find_certificate(code) if isinstance(code, str) else None
+        return find_certificate(code) if isinstance(code, str) else None
     except SQLAlchemyError:
         db.session.rollback()
         return None
-    return cert if cert is not None and cert.revoked_at is not None else None
 
 
 @dataclass(frozen=True)
@@ -218,3 +258,51 @@ def published_keys(instance_path: str) -> dict:
             document["keys"].append({"kid": source.kid, "public_key": source.public_key,
                                      "active": False, "issued_by": source.name})
     return document
+
+
+def is_expired(cert: Certificate, now: datetime | None = None) -> bool:
+    return cert.valid_until is not None and (now or utcnow()) >= cert.valid_until
+
+
+def revoked_indices(mission_id: int) -> list[int]:
+    return list(db.session.scalars(select(Certificate.status_index).where(
+        Certificate.mission_id == mission_id, Certificate.revoked_at.is_not(None))))
+
+
+def revoked_in_status_list(cert: Certificate) -> bool:
+    """What the mission's published revocation list says of this certificate. The list is
+    made from these same indices on each request, so a revocation shows there at once."""
+    return cert.status_index in set(revoked_indices(cert.mission_id))
+
+
+def status_list_document(mission: Mission, base_url: str, instance_path: str) -> dict:
+    """The mission's signed revocation list as of now, from the register."""
+    key = signing.load_private_key(instance_path, signing.ensure_signing_key(instance_path))
+    highest = db.session.scalar(select(func.max(Certificate.status_index))
+                                .where(Certificate.mission_id == mission.id)) or 0
+    document = status_list.status_list_credential(
+        base_url.rstrip("/") + status_list.path(mission.code), badges.did_key(key.public_key()),
+        revoked_indices(mission.id), highest, utcnow())
+    return status_list.sign_status_list(document, key)
+
+
+def mission_by_code(code: str) -> Mission | None:
+    return db.session.scalar(select(Mission).where(Mission.code == code))
+
+
+@dataclass(frozen=True)
+class CertificateCheck:
+    """What the public check of a typed code says."""
+
+    certificate: Certificate | None
+    signed: SignedDetails | None
+    revoked: bool  # as the mission's published revocation list says
+    expired: bool
+
+
+def check_certificate(raw_code: str) -> CertificateCheck:
+    cert = find_certificate(raw_code)
+    if cert is None:
+        return CertificateCheck(None, None, False, False)
+    return CertificateCheck(cert, signed_details(cert), revoked_in_status_list(cert),
+                            is_expired(cert))

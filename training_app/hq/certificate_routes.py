@@ -21,11 +21,14 @@ from .routes import bp
 @bp.route("/hq/missions/<int:mission_id>/certificates")
 @hq_staff
 def certificates_search(mission_id: int):
-    """Find certificates by code, name or personnel number."""
+    """Find certificates by code, name or personnel number; without a search, who expires in
+    the next 90 days."""
     mission = mission_or_404(mission_id)
     q = (request.args.get("q") or "")[:100]
-    found = services.find_certificates(mission.id, q)
-    return render_template("hq/certificates.html", mission=mission, q=q, found=found,
+    register = services.certificate_register(mission.id, q)
+    return render_template("hq/certificates.html", mission=mission, q=q,
+                           found=register.found, expiring=register.expiring,
+                           window=services.EXPIRY_WINDOW_DAYS,
                            display_code=codes.display, categories=CATEGORY_BY_ID)
 
 

@@ -38,6 +38,10 @@ class MissionSettingsForm(FlaskForm):
                                               validators=[Length(max=200)])
     certificate_second_language = SelectField(_l("Second language on certificates"),
                                               validate_choice=True)
+    certificate_valid_days = IntegerField(
+        _l("Days a new certificate stays valid (leave empty for no end date)"),
+        validators=[Optional(), NumberRange(min=1, max=3650,
+                                            message=_l("Between 1 and 3650 days."))])
     retention_months = IntegerField(
         _l("Keep personal data for this many months after a person's last activity (leave "
            "empty to keep it until the mission deletes it)"),

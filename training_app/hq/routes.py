@@ -155,6 +155,7 @@ def settings(mission_id: int):
     if form.validate_on_submit():
         changed = services.update_mission_settings(
             mission, current_user,
+            certificate_valid_days=form.certificate_valid_days.data,
             **{name: accounts.clean_text(getattr(form, name).data) for name in (
                 "name", "focal_point_name", "focal_point_contact", "alternate_name",
                 "alternate_contact", "offlimits_directive", "certificate_unit",

@@ -207,7 +207,9 @@ def trend_svg_bars(points: list[tuple[date, int]], width: int = 640, height: int
 
 
 def update_mission_settings(mission: Mission, actor, **values: str | int | None) -> list[str]:
-    """Change mission settings; returns the names of the fields that changed (audited)."""
+    """Change mission settings; returns the names of the fields that changed (audited). A
+    new validity applies to certificates issued from now on: an issued one keeps the end
+    date it was signed with."""
     changed = []
     for name, value in values.items():
         if getattr(mission, name) != value:
@@ -387,6 +389,36 @@ def find_certificates(mission_id: int, query: str, limit: int = 50) -> list[Cert
                           | func.lower(Certificate.holder_name).like(like)
                           | func.lower(Person.personnel_number).like(like))
     return list(db.session.scalars(stmt.order_by(Certificate.issued_at.desc()).limit(limit)))
+
+
+EXPIRY_WINDOW_DAYS = 90
+
+
+@dataclass(frozen=True)
+class CertificateRegister:
+    """The register page: what a search found, or else who expires soon."""
+
+    found: list[Certificate]
+    expiring: list[Certificate]
+
+
+def certificate_register(mission_id: int, query: str) -> CertificateRegister:
+    if query.strip():
+        return CertificateRegister(find_certificates(mission_id, query), [])
+    return CertificateRegister([], expiring_certificates(mission_id))
+
+
+def expiring_certificates(mission_id: int, within_days: int = EXPIRY_WINDOW_DAYS,
+                          limit: int = 200) -> list[Certificate]:
+    """Valid certificates of the mission whose validity ends in the next `within_days` days,
+    soonest first: the people to bring back to training."""
+    now = utcnow()
+    return list(db.session.scalars(
+        select(Certificate).where(Certificate.mission_id == mission_id,
+                                  Certificate.revoked_at.is_(None),
+                                  Certificate.valid_until >= now,
+                                  Certificate.valid_until < now + timedelta(days=within_days))
+        .order_by(Certificate.valid_until, Certificate.id).limit(limit)))
 
 
 # --- what the HQ pages list -----------------------------------------------------------------

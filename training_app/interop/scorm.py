@@ -7,6 +7,7 @@ import io
 import json
 import re
 import zipfile
+from pathlib import Path
 from types import SimpleNamespace
 from xml.etree import ElementTree as ET
 
@@ -23,6 +24,11 @@ IMSCP = "http://www.imsproject.org/xsd/imscp_rootv1p1p2"
 ADLCP = "http://www.adlnet.org/xsd/adlcp_rootv1p2"
 IMSMD = "http://www.imsglobal.org/xsd/imsmd_rootv1p2p1"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
+# The IMS and ADL schema files the manifest names, shipped beside it at the package's root as
+# ADL's conformance test requires (public files of IMS Global and ADL, as SCORM 1.2 has them).
+SCHEMA_FOLDER = Path(__file__).with_name("schemas")
+SCHEMA_FILES = ("imscp_rootv1p1p2.xsd", "imsmd_rootv1p2p1.xsd", "adlcp_rootv1p2.xsd",
+                "ims_xml.xsd")
 SCHEMA_LOCATION = (f"{IMSCP} imscp_rootv1p1p2.xsd {IMSMD} imsmd_rootv1p2p1.xsd "
                    f"{ADLCP} adlcp_rootv1p2.xsd")
 ET.register_namespace("", IMSCP)
@@ -66,6 +72,7 @@ def build_package(content: Content, mission, lang: str, pass_mark: float) -> byt
         "sco.js": env.loader.get_source(env, f"{TEMPLATES}/sco.js")[0].encode("utf-8"),
         "sco.css": env.loader.get_source(env, f"{TEMPLATES}/sco.css")[0].encode("utf-8"),
     }
+    files.update({name: (SCHEMA_FOLDER / name).read_bytes() for name in SCHEMA_FILES})
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in files.items():

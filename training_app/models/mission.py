@@ -32,6 +32,8 @@ class Mission(db.Model):
                                                              server_default="")
     certificate_second_language: Mapped[str] = mapped_column(String(5), default="",
                                                              server_default="")
+    # how many days a certificate stays valid after it is issued; None: for good
+    certificate_valid_days: Mapped[int | None] = mapped_column()
     # months after a person's last activity that their personal data is kept; None: until
     # the mission deletes it (`flask data prune` does nothing for the mission)
     retention_months: Mapped[int | None] = mapped_column()

@@ -22,7 +22,13 @@ from sqlalchemy import or_, select
 
 from ..audit import record
 from ..categories import BY_ID as CATEGORIES
-from ..certificates.signing import public_key_from_text, public_key_text, public_keys
+from ..certificates.services import next_status_indices
+from ..certificates.signing import (
+    public_key_from_text,
+    public_key_text,
+    public_keys,
+    token_payload,
+)
 from ..extensions import db
 from ..models import (
     CaseStudyResponse,
@@ -281,6 +287,7 @@ def export_records(mission: Mission, since: datetime, site_name: str,
             "content_version": c.content_version, "language": c.language, "token": c.token,
             "issued_at": _iso(c.issued_at), "revoked_at": _iso(c.revoked_at),
             "revoked_reason": c.revoked_reason, "revoked_by": c.revoked_by,
+            "valid_until": _iso(c.valid_until),
         } for c in rows(Certificate, or_(Certificate.issued_at >= since,
                                          Certificate.revoked_at >= since))],
     }
@@ -585,13 +592,37 @@ def _apply(records: dict, mission: Mission, languages: set[str],
     certs_in = kept("certificates")
     codes = [_text(c.get("code"), "code", 16) for c in certs_in]
     certificates = _rows_by(Certificate.code, codes)
+    # The camp's certificates keep the place in the revocation list that their token names,
+    # when this server has it free (the mission's list is one list); else they get a new one.
+    status_indices = next_status_indices(mission.id)
+    wanted = {code: token_payload(str(row.get("token") or "")).get("status_index")
+              for code, row in zip(codes, certs_in, strict=True)}
+    wanted = {code: index for code, index in wanted.items()
+              if isinstance(index, int) and not isinstance(index, bool) and index >= 0}
+    taken = set()
+    for chunk in _chunks(sorted(set(wanted.values()))):
+        taken.update(db.session.scalars(select(Certificate.status_index).where(
+            Certificate.mission_id == mission.id, Certificate.status_index.in_(chunk))))
+
+    def place_for(code: str) -> int:
+        index = wanted.get(code)
+        if index is None or index in taken:
+            index = next(status_indices)
+            while index in taken:
+                index = next(status_indices)
+        taken.add(index)
+        return index
+
     for code, row in zip(codes, certs_in, strict=True):
         person = owner(row)
         revoked = _when(row.get("revoked_at"), "revoked_at")
         mine = certificates.get(code)
         if mine is None:
             certificates[code] = Certificate(
-                code=code, person_id=person.id, module_id=_text(row.get("module_id"), "module", 40),
+                code=code, person_id=person.id, mission_id=mission.id,
+                status_index=place_for(code),
+                valid_until=_when(row.get("valid_until"), "valid_until"),
+                module_id=_text(row.get("module_id"), "module", 40),
                 content_version=_text(row.get("content_version"), "content_version", 60),
                 language=_text(row.get("language"), "language", 5),
                 token=_text(row.get("token"), "token", 10_000),

@@ -2,12 +2,19 @@
 revoked (with the date) or unknown, and what identifies the holder. Why a certificate was
 revoked is for mission HQ only."""
 
-from flask import current_app, jsonify, redirect, render_template, request, url_for
+import json
+
+from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
 
 from ..access import public
 from ..categories import BY_ID as CATEGORIES_BY_ID
 from ..certificates import codes
-from ..certificates.services import find_certificate, published_keys, signed_details
+from ..certificates.services import (
+    check_certificate,
+    mission_by_code,
+    published_keys,
+    status_list_document,
+)
 from ..core import language_blueprint
 from ..extensions import limiter
 
@@ -17,10 +24,11 @@ VERIFY_LIMIT = "60 per minute"
 
 
 def _render(code: str):
-    cert = find_certificate(code)
-    signed = signed_details(cert) if cert else None
+    check = check_certificate(code)
+    cert, signed = check.certificate, check.signed
     return render_template(
-        "verify/result.html", certificate=cert, typed=code[:40],
+        "verify/result.html", certificate=cert, typed=code[:40], revoked=check.revoked,
+        expired=check.expired,
         well_formed=codes.normalise(code) is not None,
         code=codes.display(cert.code) if cert else None, signed=signed,
         category=CATEGORIES_BY_ID.get(signed.category) if signed else None,
@@ -60,5 +68,24 @@ def public_keys():
     """The certificate signing keys' public halves, old and current, for offline checks."""
     response = jsonify(published_keys(current_app.instance_path))
     response.headers["Cache-Control"] = "public, max-age=3600"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.route("/verify/status/<mission_code>/revocation")
+@limiter.limit(VERIFY_LIMIT)
+@public
+def revocation_list(mission_code: str):
+    """The mission's signed Bitstring Status List (revocation), as of now; 404 for an unknown
+    mission. A revocation shows at once: the list is made from the register on each request."""
+    mission = mission_by_code(mission_code)
+    if mission is None:
+        abort(404)
+    document = status_list_document(mission, url_for("core.root", _external=True),
+                                    current_app.instance_path)
+    response = current_app.response_class(
+        json.dumps(document, ensure_ascii=False, indent=2) + "\n",
+        mimetype="application/vc+ld+json")
+    response.headers["Cache-Control"] = "no-cache"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
