@@ -13,8 +13,9 @@ def register_cli(app: Flask) -> None:
     from .i18n_cli import translate_cli
     from .interop.cli import scorm_cli
     from .sync.cli import sync_cli
+    from .train.cli import imports_cli
 
     for command in (backup_command, create_staff, restore_command, staff_cli, content_cli,
-                    demo_cli, translate_cli, certificates_cli, sync_cli, scorm_cli):
+                    demo_cli, translate_cli, certificates_cli, sync_cli, scorm_cli, imports_cli):
         app.cli.add_command(command)
     app.cli.command("setup")(setup_command)

@@ -25,6 +25,16 @@ def instance_secret(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+def private_database_file(path: str | None) -> None:
+    """An SQLite database file readable by this server's user only (SQLite gives its journal
+    and WAL files the same mode); created empty, so SQLite never creates it world-readable."""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
+
+
 def load_settings(instance_path: str) -> dict:
     """Settings read from TRAINING_* environment variables."""
     env = os.environ
@@ -59,6 +69,8 @@ def load_settings(instance_path: str) -> dict:
         # Host header cannot put another address into a certificate's QR code or badge
         "TRUSTED_HOSTS": [h.strip() for h in env.get("TRAINING_TRUSTED_HOSTS", "").split(",")
                           if h.strip()] or None,
+        # seconds an uploaded roster is kept for its preview; older uploads are deleted
+        "IMPORT_KEEP_SECONDS": float(env.get("TRAINING_IMPORT_KEEP_SECONDS", "3600")),
         # how this server names itself in the sync bundles it writes (a camp, for example)
         "SITE_NAME": env.get("TRAINING_SITE_NAME") or socket.gethostname(),
     }
