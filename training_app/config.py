@@ -71,6 +71,8 @@ def load_settings(instance_path: str) -> dict:
                           if h.strip()] or None,
         # seconds an uploaded roster is kept for its preview; older uploads are deleted
         "IMPORT_KEEP_SECONDS": float(env.get("TRAINING_IMPORT_KEEP_SECONDS", "3600")),
+        # seconds one roster file may take to read and check before it is refused
+        "IMPORT_TIME_LIMIT": float(env.get("TRAINING_IMPORT_TIME_LIMIT", "10")),
         # how this server names itself in the sync bundles it writes (a camp, for example)
         "SITE_NAME": env.get("TRAINING_SITE_NAME") or socket.gethostname(),
     }

@@ -368,6 +368,7 @@ def parse_roster(data: bytes, filename: str, languages, contingents: Vocabulary,
         raise RosterError(gettext("The file has column headings but no people."))
     categories = category_vocabulary(languages)
     langs = language_aliases(languages)
+    named = {column: str(heading) for column, heading in HEADINGS.items()}
     seen: dict[str, int] = {}
     rows = []
     for index, raw in enumerate(table[1:], start=2):
@@ -378,7 +379,7 @@ def parse_roster(data: bytes, filename: str, languages, contingents: Vocabulary,
         row = RosterRow(line=index, values=cells)
         number = clean_personnel_number(cells.get("personnel_number"))
         cells["personnel_number"] = number
-        number_heading = str(HEADINGS["personnel_number"])
+        number_heading = named["personnel_number"]
         if not number:
             row.errors.append(number_heading + ": " + gettext("missing"))
         elif not PERSONNEL_NUMBER.match(number):
@@ -390,18 +391,18 @@ def parse_roster(data: bytes, filename: str, languages, contingents: Vocabulary,
         else:
             seen[number] = index
         if not cells.get("name") or len(cells["name"]) > 200:
-            row.errors.append(str(HEADINGS["name"]) + ": " + gettext("missing or too long"))
+            row.errors.append(named["name"] + ": " + gettext("missing or too long"))
         category_text = cells.get("category", "")
         category = categories.lookup(category_text)
         if category is None:
-            row.errors.append(f"{HEADINGS['category']}: " + _category_problem(
+            row.errors.append(named["category"] + ": " + _category_problem(
                 categories, category_text))
         cells["category"] = category or category_text
         contingent_text = cells.get("contingent", "")
         if contingent_text:
             cid = contingents.lookup(contingent_text)
             if cid is None:
-                row.errors.append(f"{HEADINGS['contingent']}: " + _contingent_problem(
+                row.errors.append(named["contingent"] + ": " + _contingent_problem(
                     contingents, contingent_text))
             cells["contingent_id"] = cid
         else:
@@ -409,14 +410,14 @@ def parse_roster(data: bytes, filename: str, languages, contingents: Vocabulary,
         if category is not None:
             problem = contingent_problem(category, bool(cells.get("contingent_id")))
             if problem == "contingent-required":
-                row.errors.append(f"{HEADINGS['contingent']}: " + gettext(
+                row.errors.append(named["contingent"] + ": " + gettext(
                     "a military member of a national contingent needs their contingent"))
             elif problem == "contingent-not-allowed":
-                row.errors.append(f"{HEADINGS['contingent']}: " + gettext(
+                row.errors.append(named["contingent"] + ": " + gettext(
                     "civilian personnel do not belong to a national contingent"))
         lang = langs.get(normalise(cells.get("language", ""))) if cells.get("language") else "en"
         if lang is None:
-            row.errors.append(f"{HEADINGS['language']}: " + gettext(
+            row.errors.append(named["language"] + ": " + gettext(
                 "unknown language %(value)s", value=repr(cells.get("language", ""))[:40]))
         cells["language"] = lang or "en"
         rows.append(row)

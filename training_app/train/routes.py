@@ -219,9 +219,11 @@ def join_sheet_pdf(cohort_id: int):
 
 # --- roster import -------------------------------------------------------------------------
 
-def _imports() -> tuple[Path, float]:
+def _imports() -> tuple[Path, float, float]:
+    """Where uploads are kept, for how many seconds, and the seconds one file may take."""
     return (uploads.imports_dir(current_app.instance_path),
-            float(current_app.config["IMPORT_KEEP_SECONDS"]))
+            float(current_app.config["IMPORT_KEEP_SECONDS"]),
+            float(current_app.config["IMPORT_TIME_LIMIT"]))
 
 
 @bp.route("/train/cohorts/<int:cohort_id>/roster", methods=["GET", "POST"])
@@ -233,11 +235,11 @@ def roster_upload(cohort_id: int):
     form = RosterUploadForm()
     if form.validate_on_submit():
         upload = form.file.data
-        directory, keep = _imports()
+        directory, keep, time_limit = _imports()
         try:
             token = services.receive_roster(
                 cohort, upload.read(roster.MAX_BYTES + 1), upload.filename or "",
-                current_app.config["LANGUAGES"], current_user.id, directory, keep)
+                current_app.config["LANGUAGES"], current_user.id, directory, keep, time_limit)
         except roster.RosterError as exc:
             form.file.errors.append(str(exc))
         else:
@@ -253,7 +255,7 @@ def roster_preview(cohort_id: int, token: str):
     """Every row's verdict; on POST, the import, all or nothing, or (with `cancel`) the
     upload deleted. 404 for someone else's file; an expired one sends back to the upload."""
     cohort = cohort_or_404(cohort_id)
-    directory, keep = _imports()
+    directory, keep, time_limit = _imports()
     languages = current_app.config["LANGUAGES"]
     form = FlaskForm()
     if request.method == "POST" and not form.validate_on_submit():
@@ -264,7 +266,7 @@ def roster_preview(cohort_id: int, token: str):
             flash(_("The uploaded file was deleted. Nothing was imported."), "success")
             return redirect(url_for("train.roster_upload", cohort_id=cohort.id))
         rows = services.preview_roster(cohort, token, languages, current_user.id, directory,
-                                       keep)
+                                       keep, time_limit)
     except PermissionError:
         abort(404)
     except roster.RosterError as exc:

@@ -145,24 +145,26 @@ def compare_with_existing(mission_id: int, rows: list[RosterRow]) -> None:
                 row.changes.append(key)
 
 
-def check_roster(cohort: Cohort, data: bytes, filename: str, languages) -> list[RosterRow]:
+def check_roster(cohort: Cohort, data: bytes, filename: str, languages,
+                 time_limit: float = roster.TIME_LIMIT) -> list[RosterRow]:
     """Every row of a roster file checked against the mission's contingents and compared with
     the people it already has. RosterError if the file as a whole cannot be read."""
     contingents = db.session.scalars(select(Contingent).where(
         Contingent.mission_id == cohort.mission_id).order_by(Contingent.country,
                                                               Contingent.unit))
     rows = roster.parse_roster(data, filename, languages,
-                               roster.contingent_aliases(contingents, languages))
+                               roster.contingent_aliases(contingents, languages), time_limit)
     compare_with_existing(cohort.mission_id, rows)
     return rows
 
 
 def receive_roster(cohort: Cohort, data: bytes, filename: str, languages, user_id: int,
-                   directory, keep_seconds: float) -> str:
+                   directory, keep_seconds: float,
+                   time_limit: float = roster.TIME_LIMIT) -> str:
     """Check an uploaded roster and keep it for its preview; the token that names it.
     Uploads older than `keep_seconds` are deleted first, so none stays on disk for long."""
     uploads.prune(directory, keep_seconds)
-    check_roster(cohort, data, filename, languages)
+    check_roster(cohort, data, filename, languages, time_limit)
     return uploads.store(directory, data, {"cohort": cohort.id, "filename": filename,
                                            "user": user_id})
 
@@ -179,11 +181,12 @@ def _kept_roster(cohort: Cohort, token: str, user_id: int, directory,
 
 
 def preview_roster(cohort: Cohort, token: str, languages, user_id: int, directory,
-                   keep_seconds: float) -> list[RosterRow] | None:
+                   keep_seconds: float,
+                   time_limit: float = roster.TIME_LIMIT) -> list[RosterRow] | None:
     """The checked rows of a kept upload; None if it is gone (imported, cancelled or
     expired). PermissionError if it is another trainer's or another cohort's."""
     kept = _kept_roster(cohort, token, user_id, directory, keep_seconds)
-    return None if kept is None else check_roster(cohort, *kept, languages)
+    return None if kept is None else check_roster(cohort, *kept, languages, time_limit)
 
 
 def confirm_roster(cohort: Cohort, token: str, rows: list[RosterRow], actor,
