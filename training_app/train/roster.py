@@ -16,6 +16,7 @@ import time
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
+from xml.parsers import expat
 
 from babel import Locale
 
@@ -35,6 +36,8 @@ XLSX_MAX_UNPACKED = 20 * 1024 * 1024  # all the parts of a workbook, unpacked
 XLSX_MAX_PARTS = 200
 XLSX_MAX_RATIO = 100  # unpacked / packed, for parts over XLSX_RATIO_FROM bytes
 XLSX_RATIO_FROM = 1024 * 1024
+XLSX_MAX_CELLS_IN_ROW = 1000  # cells written in one row (styled empty ones too)
+XLSX_MAX_STRINGS = 200_000  # entries of the shared string table
 TIME_LIMIT = 10.0  # seconds to read and check one file
 SUGGESTED_VALUES = 200  # distinct unknown values per file that get a suggestion
 
@@ -210,11 +213,13 @@ def _too_complex() -> RosterError:
         max=XLSX_MAX_UNPACKED // (1024 * 1024)))
 
 
-def check_workbook_archive(data: bytes) -> None:
-    """Refuse a workbook whose parts would unpack too large, before anything unpacks them.
-    (zipfile stops every part at the size the archive declares, so declared sizes hold.)"""
+def check_workbook_archive(data: bytes, deadline: Deadline) -> None:
+    """Refuse a workbook whose parts would unpack too large, before anything unpacks them
+    (zipfile stops every part at the size the archive declares, so declared sizes hold), then
+    one that has too many rows, cells in a row or shared strings, before openpyxl builds them."""
     try:
-        parts = zipfile.ZipFile(io.BytesIO(data)).infolist()
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        parts = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
         raise RosterError(gettext("This is not a readable XLSX workbook.")) from exc
     if len(parts) > XLSX_MAX_PARTS:
@@ -225,12 +230,63 @@ def check_workbook_archive(data: bytes) -> None:
         if part.file_size > XLSX_RATIO_FROM and (
                 part.file_size > XLSX_MAX_RATIO * max(part.compress_size, 1)):
             raise _too_complex()
+    for part in parts:
+        if part.filename.endswith(".xml"):
+            _count_part(archive, part, deadline)
+
+
+class _PartCounts:
+    def __init__(self):
+        self.rows = self.cells = self.strings = 0
+
+
+def _count_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, deadline: Deadline) -> None:
+    """Count one part's rows, cells per row and shared strings with expat, in constant
+    memory (openpyxl builds a whole row, and the whole string table, at once)."""
+    counts = _PartCounts()
+
+    def start(name, _attrs):
+        local = name[name.rfind(" ") + 1:]
+        if local == "c":
+            counts.cells += 1
+            if counts.cells > XLSX_MAX_CELLS_IN_ROW:
+                raise RosterError(gettext(
+                    "A row of this workbook has more than %(max)s cells. Copy the roster into "
+                    "a new workbook and retry.", max=XLSX_MAX_CELLS_IN_ROW))
+        elif local == "row":
+            counts.rows += 1
+            counts.cells = 0
+            if counts.rows > MAX_ROWS + 1 + BLANK_ROWS_ALLOWED:
+                raise RosterError(gettext("The file has more than %(max)s rows.",
+                                          max=MAX_ROWS))
+        elif local == "si":
+            counts.strings += 1
+            if counts.strings > XLSX_MAX_STRINGS:
+                raise _too_complex()
+
+    def refuse(*_args):  # a workbook part never declares a DTD or entities
+        raise RosterError(gettext("This is not a readable XLSX workbook."))
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = start
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    try:
+        with archive.open(part) as stream:
+            while chunk := stream.read(64 * 1024):
+                parser.Parse(chunk, False)
+                deadline.check()
+        parser.Parse(b"", True)
+    except RosterError:
+        raise
+    except (expat.ExpatError, zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise RosterError(gettext("This is not a readable XLSX workbook.")) from exc
 
 
 def _read_xlsx(data: bytes, rows: _Rows) -> None:
     from openpyxl import load_workbook
 
-    check_workbook_archive(data)
+    check_workbook_archive(data, rows.deadline)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for bad files
@@ -407,7 +463,9 @@ def parse_roster(data: bytes, filename: str, languages, contingents: Vocabulary,
             cells["contingent_id"] = cid
         else:
             cells["contingent_id"] = None
-        if category is not None:
+        if category is not None and (cells["contingent_id"] or not contingent_text):
+            # (an unknown contingent has its own message; "needs their contingent" would
+            # only repeat it)
             problem = contingent_problem(category, bool(cells.get("contingent_id")))
             if problem == "contingent-required":
                 row.errors.append(named["contingent"] + ": " + gettext(
@@ -462,13 +520,21 @@ class AcceptedCategory:
 
 def accepted_categories(lang: str) -> list[AcceptedCategory]:
     """The categories as the import page lists them, in `lang`."""
+    def distinct(spellings, limit: int) -> list[str]:
+        # a spelling that only adds to one already shown (a plural, a longer form) is left out
+        chosen: list[str] = []
+        for spelling in spellings:
+            if not any(normalise(spelling).startswith(normalise(c)) for c in chosen):
+                chosen.append(spelling)
+        return chosen[:limit]
+
     out = []
     with in_language(lang):
         for c in CATEGORIES:
             spellings = CATEGORY_SPELLINGS.get(c.id, {})
-            also = list(spellings.get(lang, ())[:4])
+            also = distinct(spellings.get(lang, ()), 4)
             if lang != "en":
-                also += list(spellings.get("en", ())[:2])
+                also += distinct(spellings.get("en", ()), 2)
             out.append(AcceptedCategory(c.id, str(c.label), tuple(also)))
     return out
 
