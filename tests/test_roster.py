@@ -311,6 +311,27 @@ def test_hostile_workbook_is_refused_within_the_memory_cap(trainer, cohort, miss
     assert people_count(mission) == 0 and kept_files(trainer.client.application) == []
 
 
+@pytest.mark.parametrize("pieces", [one_cell_at_xfd1048576, rows_of(25_000, numbered=True)],
+                         ids=["dimension-XFD1048576", "25-thousand-rows"])
+def test_reading_itself_ignores_the_dimension_tag_and_stops_at_the_row_cap(
+        app, monkeypatch, pieces):
+    """Without the first count, openpyxl's reading alone is bounded (rows, columns)."""
+    from training_app.train import roster
+
+    monkeypatch.setattr(roster, "_count_part", lambda *args: None)
+    data = workbook_with_sheet(pieces)
+    with app.test_request_context("/en/"):
+        tracemalloc.start()
+        try:
+            with pytest.raises(roster.RosterError, match="more than 20000 rows"):
+                roster.parse_roster(data, "r.xlsx", ["en"], roster.contingent_aliases([]),
+                                    time_limit=600)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < 100 * 1024 * 1024, f"{peak / 2**20:.0f} MB"
+
+
 def test_a_file_that_takes_too_long_is_refused(app, mission):
     from training_app.train import roster
 

@@ -244,8 +244,9 @@ def _count_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, deadline: Deadl
     """Count one part's rows, cells per row and shared strings with expat, in constant
     memory (openpyxl builds a whole row, and the whole string table, at once)."""
     counts = _PartCounts()
+    last_row = MAX_ROWS + 1 + BLANK_ROWS_ALLOWED
 
-    def start(name, _attrs):
+    def start(name, attrs):
         local = name[name.rfind(" ") + 1:]
         if local == "c":
             counts.cells += 1
@@ -256,7 +257,8 @@ def _count_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, deadline: Deadl
         elif local == "row":
             counts.rows += 1
             counts.cells = 0
-            if counts.rows > MAX_ROWS + 1 + BLANK_ROWS_ALLOWED:
+            number = attrs.get("r", "")  # a row placed far down stands for the empty ones above
+            if counts.rows > last_row or (number.isdigit() and int(number) > last_row):
                 raise RosterError(gettext("The file has more than %(max)s rows.",
                                           max=MAX_ROWS))
         elif local == "si":
