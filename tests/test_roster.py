@@ -174,11 +174,17 @@ def test_the_upload_page_lists_the_accepted_values(trainer, cohort):
 
 # --- templates ---------------------------------------------------------------------------
 
-def test_xlsx_template_has_drop_downs_and_no_sample_person(trainer, cohort, mission):
-    data = trainer.get("/train/roster-template.xlsx").data
+@pytest.mark.parametrize("lang,category,contingent", [
+    ("en", "Military member of a national contingent", "Ghana — GHANBATT"),
+    ("ar", "فرد عسكري في وحدة وطنية", "غانا — GHANBATT"),
+    ("zh", "国家特遣队军事人员", "加纳 — GHANBATT")])
+def test_xlsx_template_has_drop_downs_and_no_sample_person(trainer, cohort, mission, lang,
+                                                           category, contingent):
+    data = trainer.client.get(f"/{lang}/train/roster-template.xlsx").data
     book = load_workbook(io.BytesIO(data))
     sheet = book.worksheets[0]
-    assert [c.value for c in sheet[1]] == HEAD
+    if lang == "en":
+        assert [c.value for c in sheet[1]] == HEAD
     assert sheet.max_row == 1  # the headings, nobody else
     lists = next(ws for ws in book.worksheets if ws.sheet_state == "hidden")
     checks = {str(v.sqref): v for v in sheet.data_validations.dataValidation}
@@ -192,18 +198,19 @@ def test_xlsx_template_has_drop_downs_and_no_sample_person(trainer, cohort, miss
         assert column.type == "list" and column.formula1.startswith(f"'{lists.title}'!")
     categories = listed(checks["C2:C20001"].formula1)
     contingents = listed(checks["D2:D20001"].formula1)
-    assert "Military member of a national contingent" in categories and len(categories) == 7
-    assert contingents == ["Ghana — GHANBATT", "Nepal — NEPBATT"]
+    languages = listed(checks["E2:E20001"].formula1)
+    assert category in categories and len(categories) == 7
+    assert contingent in contingents and len(contingents) == 2
+    assert len(languages) == 6
 
     # imported unchanged: nobody, and it says so
-    r = upload(trainer, cohort, data, "roster-en.xlsx")
+    r = upload(trainer, cohort, data, "roster.xlsx")
     assert r.status_code == 200
     assert "The file has column headings but no people." in r.get_data(as_text=True)
     assert people_count(mission) == 0
 
     # filled in from the drop-downs: accepted as chosen
-    sheet.append(["D-1", "Kofi Mensah", categories[0], contingents[0], listed(
-        checks["E2:E20001"].formula1)[1]])
+    sheet.append(["D-1", "Kofi Mensah", category, contingent, languages[1]])
     buf = io.BytesIO()
     book.save(buf)
     page = preview_of(trainer, buf.getvalue(), cohort, "roster.xlsx")
