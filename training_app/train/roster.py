@@ -96,7 +96,11 @@ class Vocabulary:
 
     def add(self, spelling: str, value, shown_as: str | None = None) -> None:
         key = normalise(spelling)
-        if not key or key in self.ambiguous:
+        if not key:
+            return
+        if key in self.ambiguous:
+            if (name := self._name(value, shown_as)) not in self.ambiguous[key]:
+                self.ambiguous[key].append(name)
             return
         if key in self.values and self.values[key] != value:
             # two values answer to this spelling: neither may claim it
