@@ -526,11 +526,12 @@ class AcceptedCategory:
 
 def accepted_categories(lang: str) -> list[AcceptedCategory]:
     """The categories as the import page lists them, in `lang`."""
-    def distinct(spellings, limit: int) -> list[str]:
+    def distinct(spellings, limit: int, shown: str) -> list[str]:
         # a spelling that only adds to one already shown (a plural, a longer form) is left out
         chosen: list[str] = []
         for spelling in spellings:
-            if not any(normalise(spelling).startswith(normalise(c)) for c in chosen):
+            if not any(normalise(spelling).startswith(normalise(c))
+                       for c in (shown, *chosen)):
                 chosen.append(spelling)
         return chosen[:limit]
 
@@ -538,10 +539,12 @@ def accepted_categories(lang: str) -> list[AcceptedCategory]:
     with in_language(lang):
         for c in CATEGORIES:
             spellings = CATEGORY_SPELLINGS.get(c.id, {})
-            also = distinct(spellings.get(lang, ()), 4)
+            label = str(c.label)
+            also = distinct(spellings.get(lang, ()), 4, label)
             if lang != "en":
-                also += distinct(spellings.get("en", ()), 2)
-            out.append(AcceptedCategory(c.id, str(c.label), tuple(also)))
+                with in_language("en"):
+                    also += distinct(spellings.get("en", ()), 2, str(c.label))
+            out.append(AcceptedCategory(c.id, label, tuple(also)))
     return out
 
 
