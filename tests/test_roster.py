@@ -98,6 +98,21 @@ def test_every_spelling_of_a_category_in_each_language_names_that_category(app, 
             assert vocabulary.lookup(spelling) == c.id, (lang, spelling)
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_contingent_by_unit_country_or_both_in_each_language(app, mission, lang):
+    from training_app.i18n import contingent_label, country_name
+    from training_app.train import roster
+
+    vocabulary = roster.contingent_aliases(mission.contingents)
+    for c in mission.contingents:
+        country = country_name(c.country, lang)
+        for spelling in (c.unit, c.unit.lower(), c.country, c.country.lower(), country,
+                         country.upper(), contingent_label(c, lang), contingent_label(c),
+                         f"{c.country}-{c.unit}", f"{c.country}_{c.unit}".lower(),
+                         f"{country} {c.unit}"):
+            assert vocabulary.lookup(spelling) == c.id, (lang, spelling)
+
+
 def test_a_roster_written_the_way_other_systems_write_imports_whole(trainer, cohort, mission):
     rows = [
         ("A-1", "Kofi Mensah", "military", "GHANBATT", "en"),
