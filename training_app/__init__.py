@@ -103,6 +103,8 @@ def _init_extensions(app: Flask) -> None:
         from .models.base import begin_sql
 
         with app.app_context():
+            settings.private_database_file(db.engine.url.database)
+
             @event.listens_for(db.engine, "connect")
             def _sqlite_pragmas(dbapi_connection, _record):
                 cursor = dbapi_connection.cursor()

@@ -22,9 +22,10 @@ def register_cli(app: Flask) -> None:
     from .interop.cli import scorm_cli
     from .privacy_cli import data_cli
     from .sync.cli import sync_cli
+    from .train.cli import imports_cli
 
     for command in (backup_command, create_staff, restore_command, staff_cli, missions_cli,
                     contingents_cli, content_cli, demo_cli, translate_cli, certificates_cli,
-                    sync_cli, scorm_cli, data_cli):
+                    sync_cli, scorm_cli, data_cli, imports_cli):
         app.cli.add_command(command)
     app.cli.command("setup")(setup_command)

@@ -40,6 +40,16 @@ def mark_demo_installation(instance_path: str) -> None:
     path.write_text("This installation holds demonstration data, not real records.\n")
 
 
+def private_database_file(path: str | None) -> None:
+    """An SQLite database file readable by this server's user only (SQLite gives its journal
+    and WAL files the same mode); created empty, so SQLite never creates it world-readable."""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
+
+
 def load_settings(instance_path: str) -> dict:
     """Settings read from TRAINING_* environment variables."""
     env = os.environ
@@ -76,6 +86,10 @@ def load_settings(instance_path: str) -> dict:
                           if h.strip()] or None,
         # /healthz reports the disk "low" below this much free space (MB) in the instance folder
         "MIN_FREE_DISK_MB": int(env.get("TRAINING_MIN_FREE_DISK_MB", "100")),
+        # seconds an uploaded roster is kept for its preview; older uploads are deleted
+        "IMPORT_KEEP_SECONDS": float(env.get("TRAINING_IMPORT_KEEP_SECONDS", "3600")),
+        # seconds one roster file may take to read and check before it is refused
+        "IMPORT_TIME_LIMIT": float(env.get("TRAINING_IMPORT_TIME_LIMIT", "30")),
         # how this server names itself in the sync bundles it writes (a camp, for example)
         "SITE_NAME": env.get("TRAINING_SITE_NAME") or socket.gethostname(),
     }

@@ -10,9 +10,10 @@ from functools import lru_cache
 
 from babel import Locale
 from babel import dates as babel_dates
+from babel import lists as babel_lists
 from babel import numbers as babel_numbers
 from flask import current_app, g, has_request_context, request
-from flask_babel import force_locale, ngettext, pgettext  # noqa: F401
+from flask_babel import force_locale, get_locale, ngettext, pgettext  # noqa: F401
 from flask_babel import gettext as _  # noqa: F401  (re-exported)
 from flask_babel import lazy_gettext as _l  # noqa: F401
 from flask_login import current_user
@@ -81,6 +82,11 @@ def format_datetime(value: datetime, lang: str, fmt: str = "medium") -> str:
 
 def format_number(value: int | float, lang: str) -> str:
     return babel_numbers.format_decimal(value, locale=format_locale(lang))
+
+
+def format_list(items: list[str], style: str = "standard") -> str:
+    """Items joined the current language's way: "a, b or c", "a أو b", "a或b" (style "or")."""
+    return babel_lists.format_list(list(items), style=style, locale=get_locale() or "en")
 
 
 def format_percent(fraction: float, lang: str) -> str:

@@ -3,8 +3,6 @@ the board, the paper quiz, people's records, results and exports."""
 
 from __future__ import annotations
 
-import json
-import secrets
 from pathlib import Path
 
 import segno
@@ -14,7 +12,6 @@ from flask import (
     flash,
     g,
     jsonify,
-    make_response,
     redirect,
     render_template,
     request,
@@ -44,7 +41,7 @@ from ..certificates import services as certificates
 from ..content import get_content
 from ..core import language_blueprint
 from ..downloads import certificates_pdf_download, pocket_card_download
-from ..exports import XLSX_TYPE, attachment, table_download, to_xlsx
+from ..exports import XLSX_TYPE, attachment, table_download
 from ..facts import mission_facts
 from ..forms import PersonForm
 from ..hq.services import contingents_of
@@ -53,7 +50,7 @@ from ..item_pages import render_item_page
 from ..learn import services as learn
 from ..models import Cohort, Person
 from ..models.base import utcnow
-from . import classroom, roster, services
+from . import classroom, roster, services, uploads
 from .forms import BlankForm, ClockForm, CohortForm, RosterUploadForm, SlideForm
 
 bp = language_blueprint("train", __name__)
@@ -225,73 +222,69 @@ def join_sheet_pdf(cohort_id: int):
 
 # --- roster import -------------------------------------------------------------------------
 
-def _imports_dir() -> Path:
-    path = Path(current_app.instance_path) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _parse(cohort: Cohort, data: bytes, filename: str):
-    rows = roster.parse_roster(data, filename, current_app.config["LANGUAGES"],
-                               roster.contingent_aliases(contingents_of(cohort.mission_id)))
-    services.compare_with_existing(cohort.mission_id, rows)
-    return rows
+def _imports() -> tuple[Path, float, float]:
+    """Where uploads are kept, for how many seconds, and the seconds one file may take."""
+    return (uploads.imports_dir(current_app.instance_path),
+            float(current_app.config["IMPORT_KEEP_SECONDS"]),
+            float(current_app.config["IMPORT_TIME_LIMIT"]))
 
 
 @bp.route("/train/cohorts/<int:cohort_id>/roster", methods=["GET", "POST"])
 @trainers
 def roster_upload(cohort_id: int):
-    """Upload a roster; nothing is written until the trainer confirms the preview."""
+    """Upload a roster; nothing is written until the trainer confirms the preview. A file that
+    cannot be read as a whole is refused on this page with the reason."""
     cohort = cohort_or_404(cohort_id)
     form = RosterUploadForm()
     if form.validate_on_submit():
         upload = form.file.data
-        data = upload.read()
+        directory, keep, time_limit = _imports()
         try:
-            _parse(cohort, data, upload.filename or "")
+            token = services.receive_roster(
+                cohort, upload.read(roster.MAX_BYTES + 1), upload.filename or "",
+                current_app.config["LANGUAGES"], current_user.id, directory, keep, time_limit)
         except roster.RosterError as exc:
             form.file.errors.append(str(exc))
         else:
-            token = secrets.token_urlsafe(12)
-            (_imports_dir() / f"{token}.bin").write_bytes(data)
-            (_imports_dir() / f"{token}.json").write_text(json.dumps(
-                {"cohort": cohort.id, "filename": upload.filename or "",
-                 "user": current_user.id}))
             return redirect(url_for("train.roster_preview", cohort_id=cohort.id, token=token))
-    return render_template("train/roster_upload.html", cohort=cohort, form=form)
-
-
-def _stored_upload(cohort: Cohort, token: str) -> tuple[bytes, str]:
-    if not token.replace("-", "").replace("_", "").isalnum():
-        abort(404)
-    meta_path = _imports_dir() / f"{token}.json"
-    if not meta_path.exists():
-        abort(404)
-    meta = json.loads(meta_path.read_text())
-    if meta["cohort"] != cohort.id or meta["user"] != current_user.id:
-        abort(404)
-    return (_imports_dir() / f"{token}.bin").read_bytes(), meta["filename"]
+    return render_template("train/roster_upload.html", cohort=cohort, form=form,
+                           accepted=services.roster_choices(cohort.mission_id, g.lang),
+                           headings=roster.HEADINGS)
 
 
 @bp.route("/train/cohorts/<int:cohort_id>/roster/<token>", methods=["GET", "POST"])
 @trainers
 def roster_preview(cohort_id: int, token: str):
-    """Every row's verdict; on POST, the import, all or nothing. 404 for someone else's file."""
+    """Every row's verdict; on POST, the import, all or nothing, or (with `cancel`) the
+    upload deleted. 404 for someone else's file; an expired one sends back to the upload."""
     cohort = cohort_or_404(cohort_id)
-    data, filename = _stored_upload(cohort, token)
-    rows = _parse(cohort, data, filename)
-    errors = sum(1 for r in rows if r.errors)
+    directory, keep, time_limit = _imports()
+    languages = current_app.config["LANGUAGES"]
     form = FlaskForm()
+    if request.method == "POST" and not form.validate_on_submit():
+        abort(400)
+    try:
+        if request.method == "POST" and "cancel" in request.form:
+            services.cancel_roster(cohort, token, current_user.id, directory, keep)
+            flash(_("The uploaded file was deleted. Nothing was imported."), "success")
+            return redirect(url_for("train.roster_upload", cohort_id=cohort.id))
+        rows = services.preview_roster(cohort, token, languages, current_user.id, directory,
+                                       keep, time_limit)
+    except PermissionError:
+        abort(404)
+    except roster.RosterError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("train.roster_upload", cohort_id=cohort.id))
+    if rows is None:
+        flash(_("This upload is no longer kept. Upload the file again."), "error")
+        return redirect(url_for("train.roster_upload", cohort_id=cohort.id))
+    errors = sum(1 for r in rows if r.errors)
     if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
         if errors:
             flash(_("Nothing was imported: correct the rows marked in red and upload again."),
                   "error")
         else:
-            counts = services.apply_roster(cohort, rows, current_user)
-            for suffix in ("bin", "json"):
-                (_imports_dir() / f"{token}.{suffix}").unlink(missing_ok=True)
+            counts = services.confirm_roster(cohort, token, rows, current_user, directory)
             flash(_("Imported: %(new)s new, %(updated)s updated, %(unchanged)s unchanged; "
                     "%(enrolled)s added to the cohort.", new=counts.get("new", 0),
                     updated=counts.get("updated", 0), unchanged=counts.get("unchanged", 0),
@@ -308,23 +301,15 @@ def roster_preview(cohort_id: int, token: str):
 @bp.route("/train/roster-template.<fmt>")
 @trainers
 def roster_template(fmt: str):
-    """The roster template in the page's language, as CSV or XLSX, with an example row."""
-    units = contingents_of(current_user.mission_id) if current_user.mission_id else []
-    example = contingent_label(units[0]) if units else ""
-    if fmt == "csv":
-        response = make_response(roster.template_csv(g.lang, example))
-        response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    elif fmt == "xlsx":
-        header = [str(roster.HEADINGS[c]) for c in roster.COLUMNS]
-        from ..categories import CATEGORIES
-
-        response = make_response(to_xlsx(_("Roster"), header, [[
-            "GH-12345", "Kofi Mensah", str(CATEGORIES[0].label), example, g.lang]]))
-        response.headers["Content-Type"] = XLSX_TYPE
-    else:
+    """The roster template in the page's language: CSV (the headings) or XLSX (headings,
+    drop-down lists of the mission's values, instructions). No sample person. 404 for another
+    format."""
+    if fmt not in ("csv", "xlsx"):
         abort(404)
-    response.headers["Content-Disposition"] = f'attachment; filename="roster-{g.lang}.{fmt}"'
-    return response
+    data = services.roster_template(current_user.mission_id, g.lang, fmt,
+                                    current_app.config["LANGUAGES"])
+    return attachment(data, "text/csv; charset=utf-8" if fmt == "csv" else XLSX_TYPE,
+                      f"roster-{g.lang}.{fmt}")
 
 
 # --- presenter and projector --------------------------------------------------------------

@@ -29,6 +29,7 @@ from ..models import (
     User,
 )
 from ..models.base import utcnow
+from . import roster, uploads
 from .roster import RosterRow
 
 
@@ -142,6 +143,82 @@ def compare_with_existing(mission_id: int, rows: list[RosterRow]) -> None:
                           ("contingent_id", "contingent_id"), ("language", "language")):
             if getattr(person, attr) != row.values.get(key):
                 row.changes.append(key)
+
+
+def check_roster(cohort: Cohort, data: bytes, filename: str, languages,
+                 time_limit: float = roster.TIME_LIMIT) -> list[RosterRow]:
+    """Every row of a roster file checked against the mission's contingents and compared with
+    the people it already has. RosterError if the file as a whole cannot be read."""
+    contingents = db.session.scalars(select(Contingent).where(
+        Contingent.mission_id == cohort.mission_id).order_by(Contingent.country,
+                                                              Contingent.unit))
+    rows = roster.parse_roster(data, filename, languages,
+                               roster.contingent_aliases(contingents, languages), time_limit)
+    compare_with_existing(cohort.mission_id, rows)
+    return rows
+
+
+def receive_roster(cohort: Cohort, data: bytes, filename: str, languages, user_id: int,
+                   directory, keep_seconds: float,
+                   time_limit: float = roster.TIME_LIMIT) -> str:
+    """Check an uploaded roster and keep it for its preview; the token that names it.
+    Uploads older than `keep_seconds` are deleted first, so none stays on disk for long."""
+    uploads.prune(directory, keep_seconds)
+    check_roster(cohort, data, filename, languages, time_limit)
+    return uploads.store(directory, data, {"cohort": cohort.id, "filename": filename,
+                                           "user": user_id})
+
+
+def _kept_roster(cohort: Cohort, token: str, user_id: int, directory,
+                 keep_seconds: float) -> tuple[bytes, str] | None:
+    found = uploads.load(directory, token, keep_seconds)
+    if found is None:
+        return None
+    data, meta = found
+    if meta.get("cohort") != cohort.id or meta.get("user") != user_id:
+        raise PermissionError(token)
+    return data, meta.get("filename", "")
+
+
+def preview_roster(cohort: Cohort, token: str, languages, user_id: int, directory,
+                   keep_seconds: float,
+                   time_limit: float = roster.TIME_LIMIT) -> list[RosterRow] | None:
+    """The checked rows of a kept upload; None if it is gone (imported, cancelled or
+    expired). PermissionError if it is another trainer's or another cohort's."""
+    kept = _kept_roster(cohort, token, user_id, directory, keep_seconds)
+    return None if kept is None else check_roster(cohort, *kept, languages, time_limit)
+
+
+def confirm_roster(cohort: Cohort, token: str, rows: list[RosterRow], actor,
+                   directory) -> dict[str, int]:
+    """Import a previewed roster, all or nothing, and delete the upload."""
+    counts = apply_roster(cohort, rows, actor)
+    uploads.discard(directory, token)
+    return counts
+
+
+def cancel_roster(cohort: Cohort, token: str, user_id: int, directory,
+                  keep_seconds: float) -> None:
+    """Delete a kept upload unimported. PermissionError if it is someone else's."""
+    if _kept_roster(cohort, token, user_id, directory, keep_seconds) is not None:
+        uploads.discard(directory, token)
+
+
+def roster_template(mission_id: int | None, lang: str, fmt: str, languages) -> bytes:
+    """The roster template in `lang`: CSV headings, or XLSX with the mission's lists."""
+    if fmt == "csv":
+        return roster.template_csv(lang)
+    contingents = db.session.scalars(select(Contingent).where(
+        Contingent.mission_id == mission_id).order_by(Contingent.country, Contingent.unit))
+    return roster.template_xlsx(lang, list(contingents), languages)
+
+
+def roster_choices(mission_id: int | None, lang: str) -> dict:
+    """What the import page lists as accepted: categories and the mission's contingents."""
+    contingents = list(db.session.scalars(select(Contingent).where(
+        Contingent.mission_id == mission_id).order_by(Contingent.country, Contingent.unit)))
+    return {"categories": roster.accepted_categories(lang),
+            "contingents": roster.accepted_contingents(contingents, lang)}
 
 
 def set_attendance(cohort: Cohort, present_ids: set[int], actor, content: Content,
