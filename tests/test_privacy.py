@@ -27,7 +27,7 @@ from training_app.models import (
 )
 
 from .conftest import Actions, csrf_from
-from .test_sync import Camp, trust_camp
+from .test_sync import Camp, seal_to_hq, trust_camp
 
 LONG_AGO = datetime(2022, 3, 1, tzinfo=UTC)
 ANSWER = "I would refuse, report it to the Focal Point and warn my commander."
@@ -318,8 +318,9 @@ def test_a_camp_bundle_does_not_bring_an_erased_person_back(
         app, mission, tmp_path, runner, hq_client):
     camp = Camp(tmp_path)
     try:
+        seal_to_hq(camp, runner, tmp_path)
         camp.learner_completes(number="CAMP-9", name="Camp Person")
-        trust_camp(camp, runner, tmp_path)
+        trust_camp(camp, runner, tmp_path, "--mission", mission.code)
         bundle = camp.export(tmp_path / "first.sgtm1sync")
         assert runner.invoke(args=["sync", "import", str(bundle)]).exit_code == 0
         person = db.session.scalar(select(Person).where(Person.personnel_number == "CAMP-9"))
@@ -334,7 +335,11 @@ def test_a_camp_bundle_does_not_bring_an_erased_person_back(
         assert db.session.scalar(select(db.func.count(Person.id)).where(
             Person.name == "Camp Person")) == 0
         assert db.session.scalar(select(db.func.count(CaseStudyResponse.id))) == 0
-        # and HQ's own bundles leave the erased person out
+        # and HQ's own bundles leave the erased person out (sealed, here, to HQ's own key)
+        own_key = tmp_path / "own-key.json"
+        own_key.write_text(runner.invoke(args=["sync", "key"]).output)
+        assert runner.invoke(args=["sync", "send-to", str(own_key), "--mission",
+                                   "UNTEST"]).exit_code == 0
         out = runner.invoke(args=["sync", "export", "-o", str(tmp_path / "hq.sgtm1sync"),
                                   "--mission", "UNTEST"])
         assert out.exit_code == 0 and "0 people" in out.output

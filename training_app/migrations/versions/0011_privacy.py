@@ -29,10 +29,12 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('person', schema=None) as batch_op:
+    # ALTER TABLE ... DROP COLUMN in place: rebuilding person or mission, which other tables
+    # point to, would break their foreign keys on SQLite
+    with op.batch_alter_table('person', schema=None, recreate='never') as batch_op:
         batch_op.drop_index('ix_person_removed_key')
         batch_op.drop_column('removed_key')
         batch_op.drop_column('pruned_at')
         batch_op.drop_column('erased_at')
-    with op.batch_alter_table('mission', schema=None) as batch_op:
+    with op.batch_alter_table('mission', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('retention_months')
