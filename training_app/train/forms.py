@@ -2,7 +2,14 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, widgets
+from wtforms import (
+    DateField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    widgets,
+)
 from wtforms.validators import DataRequired, Length
 
 from ..i18n import _l
@@ -25,3 +32,13 @@ class CohortForm(FlaskForm):
 
 class RosterUploadForm(FlaskForm):
     file = FileField(_l("Roster file (CSV or XLSX)"), validators=[FileRequired()])
+
+
+class PaperEntryForm(FlaskForm):
+    """One learner's paper sheet typed in: the variant printed on it and a letter for each
+    statement; the service checks both (the page explains what it refuses)."""
+
+    variant = StringField(_l("Variant"), validators=[Length(max=10)])
+    answers = StringField(_l("Answers, in the order of the sheet"),
+                          validators=[Length(max=200)])
+    token = HiddenField()

@@ -3,15 +3,12 @@ quiz, as plain values for the PDF engines in training_app.printing."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from ..content.loader import Content
-from ..extensions import db
 from ..i18n import _, format_date, in_language, text_direction
-from ..models import Cohort, Enrolment, Person
+from ..models import Cohort
 from ..printing.join_sheet import JoinSheetText
-from ..printing.paper_quiz import QuizSheetText
-from . import services
+from ..printing.paper_quiz import QuizSheets, QuizSheetText
+from . import paper
 
 
 def _when_where(cohort: Cohort, lang: str) -> str:
@@ -38,25 +35,49 @@ def join_sheet_text(cohort: Cohort, content: Content, url: str) -> JoinSheetText
             code_label=_("Join code"), join_code=cohort.join_code, url=url)
 
 
-def paper_quiz_text(cohort: Cohort, content: Content, with_key: bool) -> QuizSheetText:
-    """The cohort's paper quiz: a sheet for each enrolled learner with their name and
-    personnel number (one blank sheet if none is enrolled), or the trainer's answer key."""
+def paper_quiz_sheets(cohort: Cohort, content: Content, variants: int, with_key: bool,
+                      own_language: bool = False) -> QuizSheets:
+    """The cohort's paper quiz: a sheet for each enrolled learner in the printed order, the
+    variants taking turns (a blank sheet of each variant if none is enrolled), in the cohort's
+    language or, with `own_language`, each learner's own; or, `with_key`, the trainer's answer
+    key, a page per variant."""
     lang = printout_language(cohort, content)
-    ids = services.paper_statement_ids(cohort, content)
-    learners = () if with_key else tuple((name, number) for name, number in db.session.execute(
-        select(Person.name, Person.personnel_number).join(Enrolment)
-        .where(Enrolment.cohort_id == cohort.id).order_by(Person.name)))
+    variants = max(1, min(variants, paper.MAX_VARIANTS))
+    if with_key:
+        wanted = [(v, lang, "", "") for v in range(1, variants + 1)]
+    else:
+        people = paper.learners_in_order(cohort)
+        wanted = [(paper.variant_for(n, variants),
+                   p.language if own_language and p.language in content.languages else lang,
+                   p.name, p.personnel_number) for n, p in enumerate(people)] or [
+            (v, lang, "", "") for v in range(1, variants + 1)]
+    pages = tuple(_quiz_page(cohort, content, variant, page_lang, name, number, with_key)
+                  for variant, page_lang, name, number in wanted)
+    with in_language(lang):
+        module = content.text(lang, "module", "certificate")["module"]
+        title = f"{module}: {_('Answer key (for the trainer)')}" if with_key else module
+        return QuizSheets(title=title, subject=f"{cohort.name} · {_when_where(cohort, lang)}",
+                          language=lang, pages=pages)
+
+
+def _quiz_page(cohort: Cohort, content: Content, variant: int, lang: str, name: str,
+               number: str, with_key: bool) -> QuizSheetText:
+    ids = paper.variant_statement_ids(cohort, content, variant)
+    answers = tuple(content.quiz.statement(sid).answer for sid in ids)
+    true_letter, false_letter = paper.answer_letters(lang)
     with in_language(lang):
         return QuizSheetText(
             language=lang, direction=text_direction(lang),
             title=content.text(lang, "module", "certificate")["module"],
             subtitle=f"{cohort.name} · {_when_where(cohort, lang)}",
+            variant_label=_("Variant %(number)s", number=variant),
             instructions=_("Write your name and personnel number, then read each statement "
                            "and tick one box: True or False."),
             name_label=_("Name"), number_label=_("Personnel number"),
-            true_label=_("True"), false_label=_("False"),
+            true_label=_("%(word)s (%(letter)s)", word=_("True"), letter=true_letter),
+            false_label=_("%(word)s (%(letter)s)", word=_("False"), letter=false_letter),
             statements=tuple(content.text(lang, "quiz", sid)["statement"] for sid in ids),
-            learners=learners,
-            answers=tuple(content.quiz.statement(sid).answer for sid in ids) if with_key
-            else None,
-            key_label=_("Answer key (for the trainer)"))
+            name=name, number=number, answers=answers if with_key else None,
+            key_label=_("Answer key (for the trainer)"),
+            key_letters=" · ".join(f"{n} {true_letter if a else false_letter}"
+                                   for n, a in enumerate(answers, 1)) if with_key else "")

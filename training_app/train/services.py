@@ -1,8 +1,8 @@
-"""Trainer rules as plain functions: cohorts, enrolment, roster import, board, paper quiz."""
+"""Trainer rules as plain functions: cohorts, enrolment, roster import, board (the paper quiz
+has its own module, paper.py)."""
 
 from __future__ import annotations
 
-import random
 import secrets
 from collections import Counter
 from dataclasses import dataclass
@@ -212,30 +212,6 @@ def cohort_attempts(cohort: Cohort) -> list[QuizAttempt]:
     return list(db.session.scalars(
         select(QuizAttempt).join(Enrolment, Enrolment.person_id == QuizAttempt.person_id)
         .where(Enrolment.cohort_id == cohort.id, QuizAttempt.submitted_at.is_not(None))))
-
-
-def paper_statement_ids(cohort: Cohort, content: Content) -> list[str]:
-    """The statements of the cohort's paper quiz: the same for the printout and the entry."""
-    rng = random.Random(f"paper-{cohort.id}-{cohort.join_code}")
-    ids = learn.draw_statements(content.quiz, rng)
-    rng.shuffle(ids)
-    return ids
-
-
-def open_paper_attempt(cohort: Cohort, person: Person, content: Content) -> QuizAttempt:
-    """An unsubmitted paper attempt for this learner, its token making the entry count once."""
-    ids = paper_statement_ids(cohort, content)
-    attempt = db.session.scalar(select(QuizAttempt).where(
-        QuizAttempt.person_id == person.id, QuizAttempt.mode == "paper",
-        QuizAttempt.submitted_at.is_(None)).order_by(QuizAttempt.id.desc()).limit(1))
-    if attempt is not None and attempt.statement_ids == ids:
-        return attempt
-    attempt = QuizAttempt(person_id=person.id, token=secrets.token_urlsafe(16),
-                          quiz_id=content.quiz.id, language=cohort.language, statement_ids=ids,
-                          total=len(ids), mode="paper")
-    db.session.add(attempt)
-    db.session.commit()
-    return attempt
 
 
 def is_enrolled(cohort: Cohort, person_id: int) -> bool:
