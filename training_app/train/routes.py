@@ -41,7 +41,7 @@ from ..certificates import services as certificates
 from ..content import get_content
 from ..core import language_blueprint
 from ..downloads import certificates_pdf_download, pocket_card_download
-from ..exports import XLSX_TYPE, attachment, table_download, to_xlsx
+from ..exports import XLSX_TYPE, attachment, table_download, to_xlsx, to_xlsx_book
 from ..facts import mission_facts
 from ..forms import PersonForm
 from ..hq.services import contingents_of
@@ -493,11 +493,35 @@ def results_export(cohort_id: int, fmt: str):
         category = CATEGORY_BY_ID.get(p.category)
         rows.append([p.name, p.personnel_number, str(category.label) if category else p.category,
                      contingent_label(p.contingent, g.lang),
-                     _("yes") if r.attended else _("no"), r.slides, r.case_studies, r.attempts,
+                     _("yes") if r.attended else _("no"),
+                     *((learn.attendance_note(),) * 2 if r.attended_classroom
+                       else (r.slides, r.case_studies)), r.attempts,
                      None if r.best is None else round(r.best * 100),
                      _("yes") if r.completed else _("no"),
                      states.get(p.certificate_status, _("not yet")), codes.get(p.id, "")])
     return table_download(fmt, f"cohort-{cohort.id}-results", _("Results"), header, rows)
+
+
+@bp.route("/train/cohorts/<int:cohort_id>/session-record.<fmt>")
+@trainers
+def session_record(cohort_id: int, fmt: str):
+    """The record of the session for the training officer, as PDF or XLSX in the page's
+    language: date, place, trainers, attendance, results, certificates. 404 for other
+    formats and for another mission's cohort."""
+    from ..printing.session_record import render_session_record
+    from .printouts import session_record as record_of
+
+    if fmt not in ("pdf", "xlsx"):
+        abort(404)
+    cohort = cohort_or_404(cohort_id)
+    record = record_of(cohort, get_content(), g.lang, current_user.name, utcnow())
+    name = f"cohort-{cohort.id}-session-record.{fmt}"
+    if fmt == "pdf":
+        return attachment(render_session_record(record.text), "application/pdf", name)
+    return attachment(to_xlsx_book([
+        (record.sheet_title, record.columns, record.rows),
+        (record.details_title, [record.text.title, record.text.module],
+         record.text.details)]), XLSX_TYPE, name)
 
 
 @bp.route("/train/cohorts/<int:cohort_id>/certificates.pdf")

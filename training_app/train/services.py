@@ -172,6 +172,10 @@ class BoardRow:
     attempts: int
     best: float | None
     completed: bool
+    # present at a classroom session (this one or another): the slides and case studies
+    # are done by the one rule of learn.services.Progress
+    attended_classroom: bool = False
+    passed: bool = False  # any submitted attempt reached the pass mark
 
 
 def cohort_board(cohort: Cohort, content: Content) -> list[BoardRow]:
@@ -194,16 +198,21 @@ def cohort_board(cohort: Cohort, content: Content) -> list[BoardRow]:
                     .where(CaseStudyResponse.person_id.in_(ids),
                            CaseStudyResponse.case_study_id.in_(content.case_study_ids))
                     .group_by(CaseStudyResponse.person_id))
-    attempts = {pid: (n, best) for pid, n, best in db.session.execute(
+    attempts = {pid: (n, best, bool(passed)) for pid, n, best, passed in db.session.execute(
         select(QuizAttempt.person_id, func.count(QuizAttempt.id),
-               func.max(QuizAttempt.correct * 1.0 / QuizAttempt.total))
+               func.max(QuizAttempt.correct * 1.0 / QuizAttempt.total),
+               func.max(QuizAttempt.passed.cast(db.Integer)))
         .where(QuizAttempt.person_id.in_(ids), QuizAttempt.submitted_at.is_not(None))
         .group_by(QuizAttempt.person_id)).all()}
     done = set(db.session.scalars(select(Completion.person_id).where(
         Completion.person_id.in_(ids), Completion.module_id == content.module_id)))
+    classroom = learn.attended_classroom(ids)
+    none = (0, None, False)
     return [BoardRow(person=p, attended=attended, slides=slides.get(p.id, 0),
-                     case_studies=cases.get(p.id, 0), attempts=attempts.get(p.id, (0, None))[0],
-                     best=attempts.get(p.id, (0, None))[1], completed=p.id in done)
+                     case_studies=cases.get(p.id, 0), attempts=attempts.get(p.id, none)[0],
+                     best=attempts.get(p.id, none)[1], completed=p.id in done,
+                     attended_classroom=p.id in classroom,
+                     passed=attempts.get(p.id, none)[2])
             for p, attended in enrolments]
 
 
