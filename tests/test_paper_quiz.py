@@ -222,3 +222,12 @@ def test_answer_key_pdf_has_a_page_per_variant(trainer, classroom):
     assert len(PdfReader(io.BytesIO(r.data)).pages) == 4
     sheets = trainer.get(f"/train/cohorts/{cohort.id}/paper-quiz.pdf?variants=4")
     assert len(PdfReader(io.BytesIO(sheets.data)).pages) == 5
+
+
+def test_the_entry_page_says_when_a_sheet_is_already_recorded(trainer, content, classroom):
+    cohort, people = classroom(learners=2)
+    url = f"/train/cohorts/{cohort.id}/paper-entry?person={people[0].id}"
+    assert "already recorded" not in trainer.get(url).get_data(as_text=True)
+    type_sheet(trainer, cohort, people[0], 1, key_letters(content, cohort, 1, wrong=3))
+    page = trainer.get(url).get_data(as_text=True)
+    assert "A paper sheet of this learner is already recorded: 12 of 15 correct." in page

@@ -149,6 +149,15 @@ def record_paper_sheet(cohort: Cohort, person: Person, token: str, variant_typed
     return Entry(submission, variant, next_learner(cohort, person))
 
 
+def recorded_sheet(person: Person) -> QuizAttempt | None:
+    """The learner's last paper attempt already typed in, so that the trainer sees it before
+    typing a sheet twice (a second entry is a second attempt)."""
+    return db.session.scalar(select(QuizAttempt).where(
+        QuizAttempt.person_id == person.id, QuizAttempt.mode == "paper",
+        QuizAttempt.submitted_at.is_not(None))
+        .order_by(QuizAttempt.submitted_at.desc(), QuizAttempt.id.desc()).limit(1))
+
+
 def learners_in_order(cohort: Cohort) -> list[Person]:
     """The cohort's learners in the order their sheets are printed and typed in."""
     return list(db.session.scalars(select(Person).join(Enrolment).where(

@@ -469,6 +469,7 @@ def paper_entry(cohort_id: int):
     return render_template("train/paper_entry.html", cohort=cohort, learners=learners,
                            person=person, form=form, position=learners.index(person) + 1,
                            letters_hint=paper.letters_hint(cohort, person),
+                           recorded=paper.recorded_sheet(person),
                            count=content.quiz.draw, most=paper.MAX_VARIANTS), status
 
 
