@@ -231,3 +231,24 @@ def test_the_entry_page_says_when_a_sheet_is_already_recorded(trainer, content, 
     type_sheet(trainer, cohort, people[0], 1, key_letters(content, cohort, 1, wrong=3))
     page = trainer.get(url).get_data(as_text=True)
     assert "A paper sheet of this learner is already recorded: 12 of 15 correct." in page
+
+
+def test_a_sheet_in_the_learners_own_language_is_recorded_in_it(trainer, content, classroom):
+    cohort, people = classroom(lang="en", learners=1, own="fr")
+    page = trainer.get(f"/train/cohorts/{cohort.id}/paper-entry?person={people[0].id}")
+    html = page.get_data(as_text=True)
+    assert 'name="sheet_language"' in html and "V for True, F for False." in html
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', html).group(1)
+    r = trainer.client.post(
+        f"/en/train/cohorts/{cohort.id}/paper-entry?person={people[0].id}",
+        data={"csrf_token": csrf_from(html), "token": token, "variant": "1",
+              "sheet_language": "fr", "answers": key_letters(content, cohort, 1, lang="fr")})
+    assert r.status_code == 302
+    [attempt] = submitted(people[0])
+    assert attempt.language == "fr" and attempt.correct == 15
+
+
+def test_one_language_cohort_asks_no_sheet_language(trainer, classroom):
+    cohort, people = classroom(learners=1)
+    html = trainer.get(f"/train/cohorts/{cohort.id}/paper-entry").get_data(as_text=True)
+    assert 'name="sheet_language"' not in html

@@ -41,4 +41,5 @@ class PaperEntryForm(FlaskForm):
     variant = StringField(_l("Variant"), validators=[Length(max=10)])
     answers = StringField(_l("Answers, in the order of the sheet"),
                           validators=[Length(max=200)])
+    sheet_language = SelectField(_l("Language of the sheet"), validate_choice=False)
     token = HiddenField()

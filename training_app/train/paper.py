@@ -91,15 +91,16 @@ def parse_letters(typed: str, count: int, langs) -> list[bool]:
     return [accepted[ch] for ch in letters]
 
 
-def entry_languages(cohort: Cohort, person: Person) -> list[str]:
+def entry_languages(cohort: Cohort, person: Person, content: Content) -> list[str]:
     """The languages the learner's sheet may be printed in: the cohort's or their own."""
-    return list(dict.fromkeys([cohort.language, person.language or cohort.language]))
+    own = person.language if person.language in content.languages else cohort.language
+    return list(dict.fromkeys([cohort.language, own]))
 
 
-def letters_hint(cohort: Cohort, person: Person) -> str:
+def letters_hint(cohort: Cohort, person: Person, content: Content) -> str:
     """What to type for True and False, for the letters of each sheet the learner may have."""
-    pairs = list(dict.fromkeys([answer_letters(lang) for lang in entry_languages(cohort, person)]
-                               + [("T", "F")]))
+    languages = entry_languages(cohort, person, content)
+    pairs = list(dict.fromkeys([answer_letters(lang) for lang in languages] + [("T", "F")]))
     return " ".join(_("%(true)s for True, %(false)s for False.", true=true, false=false)
                     for true, false in pairs)
 
@@ -131,18 +132,22 @@ class Entry:
 
 def record_paper_sheet(cohort: Cohort, person: Person, token: str, variant_typed: str,
                        letters_typed: str, content: Content, instance_path: str,
-                       actor) -> Entry:
+                       actor, sheet_language: str | None = None) -> Entry:
     """Grade one typed sheet through learn.submit_quiz and say who comes next. Refuses
     (EntryRefused) an unknown variant, a wrong number of answers or a letter the sheet does
-    not print; then nothing is saved."""
+    not print; then nothing is saved. The attempt is in the language the sheet was printed
+    in (`sheet_language`, the cohort's or the learner's own; the cohort's by default), for
+    the statistics per language."""
     attempt = open_paper_entry(person, content, cohort)
     if str(token) != attempt.token:
         raise EntryRefused("already-recorded",
                            _("These answers were already recorded; they count once."))
     variant = parse_variant(variant_typed)
     ids = variant_statement_ids(cohort, content, variant)
-    values = parse_letters(letters_typed, len(ids), entry_languages(cohort, person))
+    languages = entry_languages(cohort, person, content)
+    values = parse_letters(letters_typed, len(ids), languages)
     attempt.statement_ids, attempt.total = ids, len(ids)
+    attempt.language = sheet_language if sheet_language in languages else cohort.language
     submission = learn.submit_quiz(person, attempt, dict(zip(ids, values, strict=True)),
                                    content, cohort.language, instance_path, actor=actor,
                                    cohort=cohort)

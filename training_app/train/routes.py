@@ -439,12 +439,16 @@ def paper_entry(cohort_id: int):
     if person is None:
         return render_template("train/paper_entry.html", cohort=cohort, learners=learners,
                                person=None, form=form)
+    names = dict(language_names())
+    form.sheet_language.choices = [(lang, names.get(lang, lang))
+                                   for lang in paper.entry_languages(cohort, person, content)]
     status = 200
     if form.validate_on_submit():
         try:
             entry = paper.record_paper_sheet(
                 cohort, person, form.token.data, form.variant.data, form.answers.data,
-                content, current_app.instance_path, current_user)
+                content, current_app.instance_path, current_user,
+                sheet_language=form.sheet_language.data)
         except paper.EntryRefused as refused:
             if refused.reason == "already-recorded":
                 flash(refused.message, "info")
@@ -468,7 +472,7 @@ def paper_entry(cohort_id: int):
     form.token.data = attempt.token
     return render_template("train/paper_entry.html", cohort=cohort, learners=learners,
                            person=person, form=form, position=learners.index(person) + 1,
-                           letters_hint=paper.letters_hint(cohort, person),
+                           letters_hint=paper.letters_hint(cohort, person, content),
                            recorded=paper.recorded_sheet(person),
                            count=content.quiz.draw, most=paper.MAX_VARIANTS), status
 
