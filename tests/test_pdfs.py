@@ -29,7 +29,7 @@ from training_app.printing import text as printing_text
 from training_app.printing.join_sheet import draw_join_sheet
 from training_app.printing.paper_quiz import draw_quiz_sheets
 from training_app.train import services as train
-from training_app.train.printouts import join_sheet_text, paper_quiz_text
+from training_app.train.printouts import join_sheet_text, paper_quiz_sheets
 
 from . import pdfcheck
 from .conftest import ROOT, Actions
@@ -303,32 +303,38 @@ def cohort_in(app, mission, make_person):
 def test_paper_quiz_one_sheet_per_learner_in_every_language(app, content, cohort_in, lang):
     cohort = cohort_in(lang)
     with app.test_request_context(f"/{lang}/"):
-        text = paper_quiz_text(cohort, content, with_key=False)
-    assert len(text.statements) == 15 and len(text.learners) == 2
-    doc = draw_quiz_sheets(text)
+        sheets = paper_quiz_sheets(cohort, content, 2, with_key=False)
+    assert len(sheets.pages) == 2
+    doc = draw_quiz_sheets(sheets)
     data = rendered(doc, f"paper-quiz-{lang}")
     assert len(PdfReader(io.BytesIO(data)).pages) == 2
-    pdfcheck.check_document(doc, data, [
-        text.title, text.subtitle, text.instructions, text.name_label, text.number_label,
-        *text.statements, *(value for learner in text.learners for value in learner)])
-    for page in (1, 2):  # every statement, with its two labelled boxes, on each page
+    for page, text in enumerate(sheets.pages, 1):
+        assert len(text.statements) == 15
+        pdfcheck.check_printed(doc, [text.title, text.subtitle, text.variant_label,
+                                     text.instructions, text.name_label, text.number_label,
+                                     *text.statements, text.name, text.number])
+        # every statement, with its two labelled boxes, on its learner's one page
         lines = "".join(b.text for b in doc.boxes if b.page == page)
         assert all(pdfcheck.squeezed(s) in pdfcheck.squeezed(lines) for s in text.statements)
+        assert pdfcheck.squeezed(text.name) in pdfcheck.squeezed(lines)
         labels = [b.text for b in doc.boxes if b.page == page
                   and b.text in (text.true_label, text.false_label)]
         assert labels.count(text.true_label) == labels.count(text.false_label) == 15
-    pdfcheck.check_metadata(data, text.title, lang)
+    pdfcheck.check_document(doc, data, [])
+    pdfcheck.check_metadata(data, sheets.title, lang)
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_answer_key_ticks_the_right_box(app, content, cohort_in, lang):
     cohort = cohort_in(lang, learners=0)
     with app.test_request_context(f"/{lang}/"):
-        text = paper_quiz_text(cohort, content, with_key=True)
-    doc = draw_quiz_sheets(text)
+        sheets = paper_quiz_sheets(cohort, content, 1, with_key=True)
+    [text] = sheets.pages
+    doc = draw_quiz_sheets(sheets)
     data = rendered(doc, f"answer-key-{lang}")
     assert len(PdfReader(io.BytesIO(data)).pages) == 1
-    pdfcheck.check_document(doc, data, [text.title, text.key_label, *text.statements])
+    pdfcheck.check_document(doc, data, [text.title, text.key_label, text.variant_label,
+                                        *text.statements])
     # the right answer's label is set in bold, in the order of the statements
     chosen = [b.text == text.true_label for b in sorted(doc.boxes, key=lambda b: b.y)
               if b.text in (text.true_label, text.false_label) and any(
@@ -337,14 +343,15 @@ def test_answer_key_ticks_the_right_box(app, content, cohort_in, lang):
         assert chosen == list(text.answers)
 
 
-def test_a_cohort_with_no_learners_gets_one_blank_sheet(app, content, cohort_in):
+def test_a_cohort_with_no_learners_gets_a_blank_sheet_per_variant(app, content, cohort_in):
     cohort = cohort_in("fr", learners=0)
     with app.test_request_context("/fr/"):
-        text = paper_quiz_text(cohort, content, with_key=False)
-    doc = draw_quiz_sheets(text)
+        sheets = paper_quiz_sheets(cohort, content, 2, with_key=False)
+    doc = draw_quiz_sheets(sheets)
     data = doc.output()
-    assert len(PdfReader(io.BytesIO(data)).pages) == 1
-    pdfcheck.check_document(doc, data, [text.name_label, *text.statements])
+    assert len(PdfReader(io.BytesIO(data)).pages) == 2
+    pdfcheck.check_document(doc, data, [sheets.pages[0].name_label,
+                                        *sheets.pages[0].statements])
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -376,7 +383,7 @@ def test_trainers_download_the_printouts_of_their_own_cohorts(app, mission, coho
         assert f"cohort-{cohort.id}-{name}.pdf" in response.headers["Content-Disposition"]
         assert PdfReader(io.BytesIO(response.data)).trailer["/Root"]["/Lang"] == "ru"
     page = trainer.get(f"/train/cohorts/{cohort.id}/paper-quiz").get_data(as_text=True)
-    assert f'href="/en/train/cohorts/{cohort.id}/paper-quiz.pdf"' in page
+    assert f'href="/en/train/cohorts/{cohort.id}/paper-quiz.pdf?variants=3"' in page
     page = trainer.get(f"/train/cohorts/{cohort.id}/sheet").get_data(as_text=True)
     assert f'href="/en/train/cohorts/{cohort.id}/sheet.pdf"' in page
 

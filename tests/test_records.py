@@ -91,7 +91,7 @@ def test_online_quiz_uses_the_configured_pass_mark(app, learner, content, strict
 
 def test_paper_quiz_uses_the_configured_pass_mark(app, mission, make_person, make_user,
                                                   content, strict):
-    from training_app.train import services
+    from training_app.train import paper, services
 
     make_user("trainer1", "trainer-pass-1", "trainer")
     trainer = Actions(app.test_client())
@@ -104,11 +104,13 @@ def test_paper_quiz_uses_the_configured_pass_mark(app, mission, make_person, mak
     db.session.commit()
     url = f"/train/cohorts/{cohort.id}/paper-entry?person={person.id}"
     page = trainer.get(url).get_data(as_text=True)
-    token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page).group(1)
     attempt = db.session.scalar(select(QuizAttempt).where(QuizAttempt.token == token))
-    data = fourteen_of_fifteen(content, token, attempt.statement_ids)
+    keys = [content.quiz.statement(sid).answer
+            for sid in paper.variant_statement_ids(cohort, content, 1)]
+    letters = "".join("T" if a != (n == 0) else "F" for n, a in enumerate(keys))
     trainer.client.post(f"/en{url}", data={"csrf_token": csrf_from(page), "token": token,
-                                           **data})
+                                           "variant": "1", "answers": letters})
     db.session.expire_all()
     stored = db.session.get(QuizAttempt, attempt.id)
     assert stored.correct == 14 and stored.passed is False

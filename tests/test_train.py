@@ -266,26 +266,28 @@ def enrol_people(cohort, make_person, n=3):
     return people
 
 
-def test_paper_quiz_prints_with_key_and_entry_counts_once(app, trainer, cohort, make_person,
-                                                          content):
+def test_paper_quiz_after_attendance_completes_and_certifies(app, trainer, cohort, make_person,
+                                                             content):
+    from training_app.train import paper
+
     people = enrol_people(cohort, make_person)
     plain = trainer.get(f"/train/cohorts/{cohort.id}/paper-quiz").get_data(as_text=True)
     keyed = trainer.get(f"/train/cohorts/{cohort.id}/paper-quiz?key=1").get_data(as_text=True)
-    assert plain.count("<li>") == 15 and 'class="key"' not in plain
-    assert keyed.count('class="key"') == 15
+    assert plain.count('class="quiz-sheet"') == 3 and "sheet-box ticked" not in plain
+    assert keyed.count("sheet-box ticked") == 45  # three variants, fifteen answers each
     # attendance, then the paper answers: the learner completes and gets a certificate
     page = trainer.get(f"/train/cohorts/{cohort.id}/").get_data(as_text=True)
     trainer.client.post(f"/en/train/cohorts/{cohort.id}/attendance", data={
         "csrf_token": csrf_from(page), "present": [str(people[0].id)]})
     entry = trainer.get(f"/train/cohorts/{cohort.id}/paper-entry?person={people[0].id}")
     html = entry.get_data(as_text=True)
-    token = re.search(r'name="token" value="([^"]+)"', html).group(1)
-    ids = re.findall(r'name="s-([a-z0-9-]+)" value="true"', html)
-    data = {"csrf_token": csrf_from(html), "person": str(people[0].id), "token": token}
-    data.update({f"s-{sid}": str(content.quiz.statement(sid).answer).lower() for sid in ids})
-    first = trainer.client.post(f"/en/train/cohorts/{cohort.id}/paper-entry", data=data)
-    second = trainer.client.post(f"/en/train/cohorts/{cohort.id}/paper-entry", data=data)
-    assert first.status_code == second.status_code == 302
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', html).group(1)
+    letters = "".join("T" if content.quiz.statement(sid).answer else "F"
+                      for sid in paper.variant_statement_ids(cohort, content, 3))
+    r = trainer.client.post(f"/en/train/cohorts/{cohort.id}/paper-entry?person={people[0].id}",
+                            data={"csrf_token": csrf_from(html), "token": token,
+                                  "variant": "3", "answers": letters})
+    assert r.status_code == 302
     attempts = db.session.scalars(select(QuizAttempt).where(
         QuizAttempt.person_id == people[0].id, QuizAttempt.submitted_at.is_not(None))).all()
     assert len(attempts) == 1 and attempts[0].mode == "paper" and attempts[0].correct == 15

@@ -182,8 +182,11 @@ def _register_template_helpers(app: Flask) -> None:
             return f"{request.script_root}/{code}/{rest}" + (f"?{query}" if query else "")
         return url_for("learn.home", lang=code)
 
+    from .learn.services import attendance_note
+
     app.jinja_env.globals.update(asset_url=asset_url, lang_url=lang_url,
-                                 language_names=language_names)
+                                 language_names=language_names,
+                                 attendance_note=attendance_note)
     app.jinja_env.filters["fill"] = fill
 
     @app.context_processor

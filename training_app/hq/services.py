@@ -14,6 +14,7 @@ from ..audit import record
 from ..categories import CATEGORIES
 from ..certificates import codes
 from ..extensions import db
+from ..learn import services as learn
 from ..models import Certificate, Cohort, Contingent, Enrolment, Mission, Person, QuizAttempt, User
 from ..models.base import utcnow
 
@@ -134,6 +135,7 @@ class PersonRow:
     completed_at: datetime | None
     certificate_code: str | None  # the valid certificate, else the revoked one
     revoked: bool
+    attended_classroom: bool = False  # the slides and case studies done by being present
 
 
 def people_behind(mission_id: int, filters: MatrixFilters, contingent_id: int | None,
@@ -160,7 +162,9 @@ def people_behind(mission_id: int, filters: MatrixFilters, contingent_id: int | 
                        Certificate.module_id == module_id)
                 .order_by(Certificate.revoked_at.is_(None), Certificate.id)):
             latest[person_id] = code
-    return [PersonRow(p, done, latest.get(p.id), p.certificate_status == "revoked")
+    classroom = learn.attended_classroom(ids)
+    return [PersonRow(p, done, latest.get(p.id), p.certificate_status == "revoked",
+                      p.id in classroom)
             for p, done in people]
 
 

@@ -63,11 +63,33 @@ class Progress:
     @property
     def percent(self) -> int:
         parts = (
-            len(self.slides_seen) / max(self.slides_total, 1),
+            1.0 if self.slides_done else len(self.slides_seen) / max(self.slides_total, 1),
+            1.0 if self.case_studies_done else
             len(self.case_studies_answered) / max(self.case_studies_total, 1),
             1.0 if self.quiz_passed else 0.0,
         )
         return round(100 * sum(parts) / len(parts))
+
+
+def attendance_note() -> str:
+    """The one phrase every page and export uses where being present at a classroom session
+    stands for the slides and the case studies (see Progress.attended_classroom)."""
+    from ..i18n import _
+
+    return _("Attended the classroom session (counts for the slides and case studies)")
+
+
+def attended_classroom(person_ids) -> set[int]:
+    """Of these people, those present, by a trainer's register, at a classroom session: for
+    them the slides and case studies are done (the one rule, for one person or a list)."""
+    ids = list(person_ids)
+    found: set[int] = set()
+    for i in range(0, len(ids), 900):
+        found.update(db.session.scalars(
+            select(Enrolment.person_id).join(Cohort, Cohort.id == Enrolment.cohort_id)
+            .where(Enrolment.person_id.in_(ids[i:i + 900]), Enrolment.attended.is_(True),
+                   Cohort.delivery_mode == "classroom").distinct()))
+    return found
 
 
 def progress_of(person_id: int, content: Content) -> Progress:
@@ -93,10 +115,7 @@ def progress_of(person_id: int, content: Content) -> Progress:
     completed = db.session.scalar(
         select(Completion.id).where(Completion.person_id == person_id,
                                     Completion.module_id == content.module_id)) is not None
-    attended = db.session.scalar(
-        select(Enrolment.id).join(Cohort, Cohort.id == Enrolment.cohort_id)
-        .where(Enrolment.person_id == person_id, Enrolment.attended.is_(True),
-               Cohort.delivery_mode == "classroom").limit(1)) is not None
+    attended = bool(attended_classroom([person_id]))
     return Progress(
         slides_total=len(slide_ids), slides_seen=seen,
         case_studies_total=len(case_ids), case_studies_answered=answered,

@@ -16,37 +16,51 @@ SIZES = tuple(n / 2 for n in range(21, 13, -1))  # statements at 10.5 pt down to
 
 @dataclass(frozen=True)
 class QuizSheetText:
-    """Everything printed on the sheets, already translated and filled in. `learners` are
-    (name, personnel number) pairs, one sheet each; none gives one sheet with blank lines.
-    `answers`, when given, makes it the answer key: the right box of each statement ticked."""
+    """One page, already translated and filled in: a learner's sheet (their name and personnel
+    number, or blank lines to write them on) or, when `answers` is given, the trainer's answer
+    key of one variant, the right box of each statement ticked and the letters to compare
+    with a typed entry."""
 
     language: str
     direction: str  # ltr / rtl
     title: str  # the module
     subtitle: str  # the cohort, its date and place
+    variant_label: str  # "Variant 2": what the trainer types in with the answers
     instructions: str
     name_label: str
     number_label: str
-    true_label: str
+    true_label: str  # with the letter to type: "True (T)"
     false_label: str
     statements: tuple[str, ...]
-    learners: tuple[tuple[str, str], ...] = ()
+    name: str = ""
+    number: str = ""
     answers: tuple[bool, ...] | None = None
     key_label: str = ""  # heading of the answer key
+    key_letters: str = ""  # the key as the letters a trainer types: "1 T · 2 F · ..."
 
 
-def render_quiz_sheets(text: QuizSheetText) -> bytes:
-    return draw_quiz_sheets(text).output()
+@dataclass(frozen=True)
+class QuizSheets:
+    """A document of sheets, in the order printed: a page each."""
+
+    title: str
+    subject: str
+    language: str  # of the document (the cohort's)
+    pages: tuple[QuizSheetText, ...]
 
 
-def draw_quiz_sheets(text: QuizSheetText) -> Document:
-    doc = Document(title=f"{text.title}: {text.key_label}" if text.answers else text.title,
-                   language=text.language, subject=text.subtitle)
-    writer = Writer(doc, text.language, rtl=text.direction == "rtl")
-    people = (("", ""),) if text.answers is not None else (text.learners or (("", ""),))
-    for name, number in people:
+def render_quiz_sheets(sheets: QuizSheets) -> bytes:
+    return draw_quiz_sheets(sheets).output()
+
+
+def draw_quiz_sheets(sheets: QuizSheets) -> Document:
+    doc = Document(title=sheets.title, language=sheets.language, subject=sheets.subject)
+    writers: dict[str, Writer] = {}
+    for page in sheets.pages:
+        if page.language not in writers:  # a sheet may be in the learner's own language
+            writers[page.language] = Writer(doc, page.language, rtl=page.direction == "rtl")
         doc.add_page()
-        _sheet(doc, writer, text, name, number)
+        _sheet(doc, writers[page.language], page, page.name, page.number)
     return doc
 
 
@@ -58,8 +72,12 @@ def _sheet(doc: Document, w: Writer, text: QuizSheetText, name: str, number: str
     y += w.paragraph(text.title, left, y, width, Style(12.5, True, DARK, 1.2), "start", frame)
     y += w.paragraph(text.subtitle, left, y, width, Style(9.5, False, GREY, 1.25), "start",
                      frame) + 2.5
+    y += w.paragraph(text.variant_label, left, y, width, Style(12, True, BLUE, 1.2), "start",
+                     frame) + 1.5
     if text.answers is not None:
         y += w.paragraph(text.key_label, left, y, width, Style(13, True, BLUE, 1.2), "start",
+                         frame) + 1.5
+        y += w.paragraph(text.key_letters, left, y, width, Style(10, True, INK, 1.3), "start",
                          frame) + 2.0
     else:
         y = _identity(doc, w, text, name, number, y, frame) + 2.0

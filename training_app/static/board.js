@@ -13,8 +13,9 @@
           if (!tr) return;
           var cell = function (name) { return tr.querySelector('[data-field="' + name + '"]'); };
           var slides = cell("slides"), cases = cell("case_studies");
-          slides.textContent = row.slides + " / " + slides.textContent.split("/")[1].trim();
-          cases.textContent = row.case_studies + " / " + cases.textContent.split("/")[1].trim();
+          // a learner present at a classroom session shows that instead of counts
+          if (slides) slides.textContent = row.slides + " / " + slides.textContent.split("/")[1].trim();
+          if (cases) cases.textContent = row.case_studies + " / " + cases.textContent.split("/")[1].trim();
           cell("attempts").textContent = row.attempts;
           cell("best").textContent = row.best === null ? "–" : row.best + "%";
           cell("completed").textContent = row.completed ? "✓" : "–";

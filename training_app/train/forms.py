@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -50,3 +51,14 @@ class BlankForm(FlaskForm):
     """Blank the projector (1) or show the slide again (0)."""
 
     blank = SelectField(choices=["1", "0"], validate_choice=True)
+
+
+class PaperEntryForm(FlaskForm):
+    """One learner's paper sheet typed in: the variant printed on it and a letter for each
+    statement; the service checks both (the page explains what it refuses)."""
+
+    variant = StringField(_l("Variant"), validators=[Length(max=10)])
+    answers = StringField(_l("Answers, in the order of the sheet"),
+                          validators=[Length(max=200)])
+    sheet_language = SelectField(_l("Language of the sheet"), validate_choice=False)
+    token = HiddenField()

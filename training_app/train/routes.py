@@ -41,7 +41,7 @@ from ..certificates import services as certificates
 from ..content import get_content
 from ..core import language_blueprint
 from ..downloads import certificates_pdf_download, pocket_card_download
-from ..exports import XLSX_TYPE, attachment, table_download
+from ..exports import XLSX_TYPE, attachment, table_download, to_xlsx_book
 from ..facts import mission_facts
 from ..forms import PersonForm
 from ..hq.services import contingents_of
@@ -50,8 +50,8 @@ from ..item_pages import render_item_page
 from ..learn import services as learn
 from ..models import Cohort, Person
 from ..models.base import utcnow
-from . import classroom, roster, services, uploads
-from .forms import BlankForm, ClockForm, CohortForm, RosterUploadForm, SlideForm
+from . import classroom, paper, roster, services, uploads
+from .forms import BlankForm, ClockForm, CohortForm, PaperEntryForm, RosterUploadForm, SlideForm
 
 bp = language_blueprint("train", __name__)
 
@@ -427,33 +427,43 @@ def state(cohort_id: int):
 
 # --- paper quiz ----------------------------------------------------------------------------
 
+def _paper_options() -> tuple[int, bool, bool]:
+    """How many variants (?variants=, 1 to 6), whether each learner's sheet is in their own
+    language (?sheets=own) and whether the answer key is asked for (?key=1)."""
+    variants = request.args.get("variants", paper.DEFAULT_VARIANTS, type=int)
+    variants = max(1, min(variants, paper.MAX_VARIANTS))
+    return variants, request.args.get("sheets") == "own", request.args.get("key") == "1"
+
+
 @bp.route("/train/cohorts/<int:cohort_id>/paper-quiz")
 @trainers
 def paper_quiz(cohort_id: int):
-    """The quiz to print in the cohort's language; ?key=1 adds the trainer's answer key."""
+    """The paper quiz to print from the browser: an A4 sheet per learner, the variants taking
+    turns (?variants=), in the cohort's language or each learner's own (?sheets=own); ?key=1
+    gives the answer key, a page per variant. 404 for another mission's cohort."""
+    from .printouts import paper_quiz_sheets
+
     cohort = cohort_or_404(cohort_id)
-    content = get_content()
-    ids = services.paper_statement_ids(cohort, content)
-    texts = [content.text(cohort.language, "quiz", sid) for sid in ids]
-    keys = [content.quiz.statement(sid).answer for sid in ids]
-    with_key = request.args.get("key") == "1"
-    return render_template("train/paper_quiz.html", cohort=cohort, items=list(zip(texts, keys,
-                           strict=True)), with_key=with_key,
-                           direction=text_direction(cohort.language),
-                           cohort_lang=cohort.language)
+    variants, own, with_key = _paper_options()
+    sheets = paper_quiz_sheets(cohort, get_content(), variants, with_key, own_language=own)
+    return render_template("train/paper_quiz.html", cohort=cohort, sheets=sheets,
+                           variants=variants, own=own, with_key=with_key,
+                           most=paper.MAX_VARIANTS,
+                           options={"variants": variants, "sheets": "own" if own else None})
 
 
 @bp.route("/train/cohorts/<int:cohort_id>/paper-quiz.pdf")
 @trainers
 def paper_quiz_pdf(cohort_id: int):
-    """The paper quiz as a PDF in the cohort's language, a sheet per enrolled learner;
-    ?key=1 gives the trainer's answer key instead."""
+    """The paper quiz as a PDF, the same sheets as the page (same options); ?key=1 gives the
+    trainer's answer key instead, a page per variant."""
     from ..printing.paper_quiz import render_quiz_sheets
-    from .printouts import paper_quiz_text
+    from .printouts import paper_quiz_sheets
 
     cohort = cohort_or_404(cohort_id)
-    with_key = request.args.get("key") == "1"
-    pdf = render_quiz_sheets(paper_quiz_text(cohort, get_content(), with_key))
+    variants, own, with_key = _paper_options()
+    pdf = render_quiz_sheets(paper_quiz_sheets(cohort, get_content(), variants, with_key,
+                                               own_language=own))
     name = "answer-key" if with_key else "paper-quiz"
     return attachment(pdf, "application/pdf", f"cohort-{cohort.id}-{name}.pdf")
 
@@ -461,39 +471,56 @@ def paper_quiz_pdf(cohort_id: int):
 @bp.route("/train/cohorts/<int:cohort_id>/paper-entry", methods=["GET", "POST"])
 @trainers
 def paper_entry(cohort_id: int):
-    """Type in a learner's paper answers; counted exactly like an online attempt, once."""
+    """Type in a learner's paper sheet: the variant and a letter per statement. Enter saves
+    and opens the next learner; an unknown variant, a wrong count or a letter the sheet does
+    not print is refused (422) and nothing is saved. 404 for someone not in the cohort."""
     cohort = cohort_or_404(cohort_id)
     content = get_content()
+    learners = paper.learners_in_order(cohort)
     person_id = id_arg("person")
+    if person_id is None and request.method == "GET" and learners:
+        person_id = learners[0].id
     person = enrolled_or_404(cohort, person_id) if person_id else None
-    form = FlaskForm()
-    learners = services.enrolled_people(cohort)
+    form = PaperEntryForm()
     if person is None:
         return render_template("train/paper_entry.html", cohort=cohort, learners=learners,
                                person=None, form=form)
-    attempt = services.open_paper_attempt(cohort, person, content)
-    missing: set[str] = set()
-    answers: dict[str, bool] = {}
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
-        if request.form.get("token") != attempt.token:
-            flash(_("These answers were already recorded; they count once."), "info")
-            return redirect(url_for("train.paper_entry", cohort_id=cohort.id))
-        answers, missing_list = learn.parse_answers(request.form, attempt.statement_ids)
-        missing = set(missing_list)
-        if not missing:
-            learn.submit_quiz(person, attempt, answers, content, cohort.language,
-                              current_app.instance_path, actor=current_user, cohort=cohort)
+    names = dict(language_names())
+    form.sheet_language.choices = [(lang, names.get(lang, lang))
+                                   for lang in paper.entry_languages(cohort, person, content)]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            entry = paper.record_paper_sheet(
+                cohort, person, form.token.data, form.variant.data, form.answers.data,
+                content, current_app.instance_path, current_user,
+                sheet_language=form.sheet_language.data)
+        except paper.EntryRefused as refused:
+            if refused.reason == "already-recorded":
+                flash(refused.message, "info")
+                return redirect(url_for("train.paper_entry", cohort_id=cohort.id,
+                                        person=person.id))
+            target = form.variant if refused.reason == "unknown-variant" else form.answers
+            target.errors = [refused.message]
+            status = 422
+        else:
+            attempt = entry.submission.attempt
             flash(_("%(name)s: %(correct)s of %(total)s correct.", name=person.name,
                     correct=attempt.correct, total=attempt.total), "success")
-            return redirect(url_for("train.paper_entry", cohort_id=cohort.id))
-        flash(_("Answer every statement before you send the quiz."), "error")
+            if entry.next_person is None:
+                flash(_("That was the last learner of the cohort."), "info")
+                return redirect(url_for("train.cohort", cohort_id=cohort.id))
+            return redirect(url_for("train.paper_entry", cohort_id=cohort.id,
+                                    person=entry.next_person.id))
+    elif request.method == "POST":
+        abort(400)
+    attempt = paper.open_paper_entry(person, content, cohort)
+    form.token.data = attempt.token
     return render_template("train/paper_entry.html", cohort=cohort, learners=learners,
-                           person=person, form=form, attempt=attempt, answers=answers,
-                           missing=missing,
-                           statement=learn.statement_view(content, attempt, g.lang)), (
-                               422 if missing else 200)
+                           person=person, form=form, position=learners.index(person) + 1,
+                           letters_hint=paper.letters_hint(cohort, person, content),
+                           recorded=paper.recorded_sheet(person),
+                           count=content.quiz.draw, most=paper.MAX_VARIANTS), status
 
 
 # --- results -------------------------------------------------------------------------------
@@ -517,11 +544,35 @@ def results_export(cohort_id: int, fmt: str):
         category = CATEGORY_BY_ID.get(p.category)
         rows.append([p.name, p.personnel_number, str(category.label) if category else p.category,
                      contingent_label(p.contingent, g.lang),
-                     _("yes") if r.attended else _("no"), r.slides, r.case_studies, r.attempts,
+                     _("yes") if r.attended else _("no"),
+                     *((learn.attendance_note(),) * 2 if r.attended_classroom
+                       else (r.slides, r.case_studies)), r.attempts,
                      None if r.best is None else round(r.best * 100),
                      _("yes") if r.completed else _("no"),
                      states.get(p.certificate_status, _("not yet")), codes.get(p.id, "")])
     return table_download(fmt, f"cohort-{cohort.id}-results", _("Results"), header, rows)
+
+
+@bp.route("/train/cohorts/<int:cohort_id>/session-record.<fmt>")
+@trainers
+def session_record(cohort_id: int, fmt: str):
+    """The record of the session for the training officer, as PDF or XLSX in the page's
+    language: date, place, trainers, attendance, results, certificates. 404 for other
+    formats and for another mission's cohort."""
+    from ..printing.session_record import render_session_record
+    from .printouts import session_record as record_of
+
+    if fmt not in ("pdf", "xlsx"):
+        abort(404)
+    cohort = cohort_or_404(cohort_id)
+    record = record_of(cohort, get_content(), g.lang, current_user.name, utcnow())
+    name = f"cohort-{cohort.id}-session-record.{fmt}"
+    if fmt == "pdf":
+        return attachment(render_session_record(record.text), "application/pdf", name)
+    return attachment(to_xlsx_book([
+        (record.sheet_title, record.columns, record.rows),
+        (record.details_title, [record.text.title, record.text.module],
+         record.text.details)]), XLSX_TYPE, name)
 
 
 @bp.route("/train/cohorts/<int:cohort_id>/certificates.pdf")

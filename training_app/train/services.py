@@ -1,8 +1,8 @@
-"""Trainer rules as plain functions: cohorts, enrolment, roster import, board, paper quiz."""
+"""Trainer rules as plain functions: cohorts, enrolment, roster import, board (the paper quiz
+has its own module, paper.py)."""
 
 from __future__ import annotations
 
-import random
 import secrets
 from collections import Counter
 from dataclasses import dataclass
@@ -249,6 +249,10 @@ class BoardRow:
     attempts: int
     best: float | None
     completed: bool
+    # present at a classroom session (this one or another): the slides and case studies
+    # are done by the one rule of learn.services.Progress
+    attended_classroom: bool = False
+    passed: bool = False  # any submitted attempt reached the pass mark
 
 
 def cohort_board(cohort: Cohort, content: Content) -> list[BoardRow]:
@@ -271,16 +275,21 @@ def cohort_board(cohort: Cohort, content: Content) -> list[BoardRow]:
                     .where(CaseStudyResponse.person_id.in_(ids),
                            CaseStudyResponse.case_study_id.in_(content.case_study_ids))
                     .group_by(CaseStudyResponse.person_id))
-    attempts = {pid: (n, best) for pid, n, best in db.session.execute(
+    attempts = {pid: (n, best, bool(passed)) for pid, n, best, passed in db.session.execute(
         select(QuizAttempt.person_id, func.count(QuizAttempt.id),
-               func.max(QuizAttempt.correct * 1.0 / QuizAttempt.total))
+               func.max(QuizAttempt.correct * 1.0 / QuizAttempt.total),
+               func.max(QuizAttempt.passed.cast(db.Integer)))
         .where(QuizAttempt.person_id.in_(ids), QuizAttempt.submitted_at.is_not(None))
         .group_by(QuizAttempt.person_id)).all()}
     done = set(db.session.scalars(select(Completion.person_id).where(
         Completion.person_id.in_(ids), Completion.module_id == content.module_id)))
+    classroom = learn.attended_classroom(ids)
+    none = (0, None, False)
     return [BoardRow(person=p, attended=attended, slides=slides.get(p.id, 0),
-                     case_studies=cases.get(p.id, 0), attempts=attempts.get(p.id, (0, None))[0],
-                     best=attempts.get(p.id, (0, None))[1], completed=p.id in done)
+                     case_studies=cases.get(p.id, 0), attempts=attempts.get(p.id, none)[0],
+                     best=attempts.get(p.id, none)[1], completed=p.id in done,
+                     attended_classroom=p.id in classroom,
+                     passed=attempts.get(p.id, none)[2])
             for p, attended in enrolments]
 
 
@@ -289,30 +298,6 @@ def cohort_attempts(cohort: Cohort) -> list[QuizAttempt]:
     return list(db.session.scalars(
         select(QuizAttempt).join(Enrolment, Enrolment.person_id == QuizAttempt.person_id)
         .where(Enrolment.cohort_id == cohort.id, QuizAttempt.submitted_at.is_not(None))))
-
-
-def paper_statement_ids(cohort: Cohort, content: Content) -> list[str]:
-    """The statements of the cohort's paper quiz: the same for the printout and the entry."""
-    rng = random.Random(f"paper-{cohort.id}-{cohort.join_code}")
-    ids = learn.draw_statements(content.quiz, rng)
-    rng.shuffle(ids)
-    return ids
-
-
-def open_paper_attempt(cohort: Cohort, person: Person, content: Content) -> QuizAttempt:
-    """An unsubmitted paper attempt for this learner, its token making the entry count once."""
-    ids = paper_statement_ids(cohort, content)
-    attempt = db.session.scalar(select(QuizAttempt).where(
-        QuizAttempt.person_id == person.id, QuizAttempt.mode == "paper",
-        QuizAttempt.submitted_at.is_(None)).order_by(QuizAttempt.id.desc()).limit(1))
-    if attempt is not None and attempt.statement_ids == ids:
-        return attempt
-    attempt = QuizAttempt(person_id=person.id, token=secrets.token_urlsafe(16),
-                          quiz_id=content.quiz.id, language=cohort.language, statement_ids=ids,
-                          total=len(ids), mode="paper")
-    db.session.add(attempt)
-    db.session.commit()
-    return attempt
 
 
 def is_enrolled(cohort: Cohort, person_id: int) -> bool:
