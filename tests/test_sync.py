@@ -93,6 +93,9 @@ class Camp:
 @pytest.fixture
 def camp(tmp_path, app):
     camp = Camp(tmp_path)
+    # PIN hashes travel in the bundles: the servers of a mission share one pepper
+    camp.app.config["PIN_PEPPER"] = app.config["PIN_PEPPER"] = "the mission's pepper"
+    app.extensions.pop("pin_pepper", None)
     yield camp
     with camp.app.app_context():
         db.engine.dispose()

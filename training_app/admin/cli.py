@@ -16,9 +16,12 @@ def setup_command() -> None:
     """Create or migrate the database, then load the demo data once and print the logins."""
     from ..certificates.signing import ensure_signing_key
     from ..demo import load_demo, read_demo_logins
+    from ..pins import instance_pepper
 
     upgrade(directory=current_app.extensions["migrate"].directory)
     ensure_signing_key(current_app.instance_path)
+    if not current_app.config.get("PIN_PEPPER"):
+        instance_pepper(current_app.instance_path)  # kept beside the database, not in it
     load_demo(current_app.instance_path)
     click.echo(read_demo_logins(current_app.instance_path))
 
