@@ -111,5 +111,6 @@ def test_a_learners_device_stays_signed_in_for_the_course(app, make_person, clie
     assert "Max-Age=2592000" in cookie or "Expires=" in cookie
     # the browser closed: only the long-lived cookie is left, and it still signs in
     client.delete_cookie("session", domain="training.test")
+    assert client.get_cookie("session", domain="training.test") is None
     page = client.get("/en/case-studies")
     assert page.status_code == 200

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -93,13 +103,27 @@ def slide(number: int):
         abort(404)
     learner = current_user.is_authenticated and current_user.is_learner
     if learner and opened_by_a_person():
-        services.open_slide(current_user, item.id)
+        seen = _seen_here(current_user.account_key)
+        if services.open_slide(current_user, item.id, seen):
+            session[SEEN_KEY] = {"a": current_user.account_key, "s": sorted(seen | {item.id})}
     own_category = current_user.category if learner else None
     facts = mission_facts(_mission(), g.lang)
     body = _slide_body(content.fingerprint, g.lang, number, learner, own_category,
                        tuple(sorted(facts.items())))
     return render_template("learn/slide.html", body=body,
                            text=content.text(g.lang, "slides", item.id))
+
+
+SEEN_KEY = "seen"
+
+
+def _seen_here(account_key: str) -> frozenset[str]:
+    """Slides this browser already recorded as seen by this account (the signed session
+    remembers them), so that opening one again reads nothing and writes nothing."""
+    kept = session.get(SEEN_KEY)
+    if isinstance(kept, dict) and kept.get("a") == account_key:
+        return frozenset(kept.get("s") or ())
+    return frozenset()
 
 
 @lru_cache(maxsize=2048)

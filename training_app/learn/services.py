@@ -115,13 +115,18 @@ def _insert_once(row) -> bool:
         return False
 
 
-def open_slide(person: Person, slide_id: str) -> None:
+def open_slide(person: Person, slide_id: str, known_seen: frozenset[str] = frozenset()) -> bool:
     """The learner opened a slide: its first view is recorded, and if it was one to review
-    after a failed quiz, it is crossed off."""
-    record_slide_view(person.id, slide_id)
+    after a failed quiz, it is crossed off. A slide in `known_seen` (the ones the caller
+    already knows are recorded) is not looked up again. True when this view is newly known
+    to be recorded, for the caller to remember."""
+    newly_known = slide_id not in known_seen
+    if newly_known:
+        record_slide_view(person.id, slide_id)
     if person.review_slides and slide_id in person.review_slides:
         person.review_slides = [s for s in person.review_slides if s != slide_id] or None
         db.session.commit()
+    return newly_known
 
 
 def record_slide_view(person_id: int, slide_id: str) -> bool:
