@@ -78,3 +78,23 @@ def test_the_next_learner_on_a_shared_laptop_has_their_own_views_recorded(app, m
     actions.login("P-002")
     client.get("/en/slides/2")
     assert _views() == 2
+
+
+def test_a_slide_page_shared_by_a_classroom_carries_each_learners_own_name_and_form(
+        app, make_person):
+    from .conftest import csrf_from
+
+    make_person("P-001", name="Amani Okafor")
+    make_person("P-002", name="Bilal <Haddad>")
+    first, second = app.test_client(), app.test_client()
+    Actions(first).login("P-001")
+    Actions(second).login("P-002")
+    page_one = first.get("/en/slides/6").get_data(as_text=True)
+    page_two = second.get("/en/slides/6").get_data(as_text=True)
+    assert "Amani Okafor" in page_one and "Haddad" not in page_one
+    assert "Bilal &lt;Haddad&gt;" in page_two and "Amani" not in page_two
+    assert "\ufdd0" not in page_one + page_two
+    # the sign-out button of the page works for its own reader
+    first.post("/en/logout", data={"csrf_token": csrf_from(page_one)})
+    assert first.get("/en/case-studies").status_code == 302
+    assert second.get("/en/case-studies").status_code == 200
