@@ -122,7 +122,14 @@ def open_slide(person: Person, slide_id: str, known_seen: frozenset[str] = froze
     to be recorded, for the caller to remember."""
     newly_known = slide_id not in known_seen
     if newly_known:
-        record_slide_view(person.id, slide_id)
+        # recording a view changes nothing the page shows of the person: keep them loaded
+        # rather than read them again after the commit
+        session = db.session()
+        expire, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            record_slide_view(person.id, slide_id)
+        finally:
+            session.expire_on_commit = expire
     if person.review_slides and slide_id in person.review_slides:
         person.review_slides = [s for s in person.review_slides if s != slide_id] or None
         db.session.commit()
