@@ -18,3 +18,12 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Gunicorn's control socket (one fixed path per user by default) is not used here; several
 # instances on one machine (tests, benchmark, demo) would otherwise share it.
 control_socket_disable = True
+
+
+def on_starting(server):
+    """Parse the certificate fonts once in the master: every worker forked from it (also the
+    ones that replace a worker after max_requests) starts with them, so no request pays the
+    few hundred milliseconds an Arabic or Chinese font takes to parse."""
+    from training_app.printing.fonts import warm_up
+
+    warm_up()

@@ -42,24 +42,44 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+TEST_SETTINGS = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret",
+    "RATELIMIT_ENABLED": False,
+    "SERVER_NAME": "training.test",
+    "CONTENT_ROOT": str(ROOT),
+}
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory) -> Path:
+    """A SQLite database made by the migrations once per test run; every test starts from
+    its own copy (migrating for every test took most of the suite's time)."""
+    path = tmp_path_factory.mktemp("schema") / "migrated.sqlite3"
+    app = create_app({**TEST_SETTINGS, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        db.session.remove()
+        db.engine.dispose()  # the last connection folds the WAL back into the file
+    return path
+
+
 @pytest.fixture
-def app(tmp_path):
+def app(request, tmp_path):
     if PG_URL:
         _reset_postgres(PG_URL)
-    database = PG_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}"
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database,
-        "SECRET_KEY": "test-secret",
-        "RATELIMIT_ENABLED": False,
-        "SERVER_NAME": "training.test",
-        "CONTENT_ROOT": str(ROOT),
-    })
+        database = PG_URL
+    else:
+        database_file = tmp_path / "test.sqlite3"
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), database_file)
+        database = f"sqlite:///{database_file}"
+    app = create_app({**TEST_SETTINGS, "SQLALCHEMY_DATABASE_URI": database})
     app.test_client_class = IsolatedClient
     app.instance_path = str(tmp_path / "instance")
     Path(app.instance_path).mkdir()
     with app.app_context():
-        upgrade(directory=app.extensions["migrate"].directory)
+        if PG_URL:
+            upgrade(directory=app.extensions["migrate"].directory)
         yield app
         db.session.remove()
         db.engine.dispose()

@@ -204,6 +204,7 @@ def test_consequences_slide_puts_the_learners_own_regime_first(actions, make_per
         actions.client.get("/")  # keep the same client; sign in as each in turn
         with actions.client.session_transaction() as s:
             s.clear()
+        actions.client.delete_cookie("remember_token", domain="training.test")
         actions.login(number=f"C-{i}")
         page = actions.get(f"/slides/{slide.number}").get_data(as_text=True)
         positions = {g: page.find(text[g]["heading"]) for g in text}

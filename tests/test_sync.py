@@ -104,6 +104,9 @@ def seal_to_hq(camp, runner, tmp_path, name="Mission HQ"):
 @pytest.fixture
 def camp(tmp_path, app, runner):
     camp = Camp(tmp_path)
+    # PIN hashes travel in the bundles: the servers of a mission share one pepper
+    camp.app.config["PIN_PEPPER"] = app.config["PIN_PEPPER"] = "the mission's pepper"
+    app.extensions.pop("pin_pepper", None)
     seal_to_hq(camp, runner, tmp_path)
     yield camp
     with camp.app.app_context():

@@ -63,6 +63,13 @@ def load_settings(instance_path: str) -> dict:
         "QUIZ_PASS_MARK": float(env.get("TRAINING_QUIZ_PASS_MARK", "0") or 0) or None,
         "SELF_REGISTRATION": _bool(env.get("TRAINING_SELF_REGISTRATION"), True),
         "SESSION_COOKIE_SECURE": _bool(env.get("TRAINING_SECURE_COOKIES"), False),
+        "REMEMBER_COOKIE_SECURE": _bool(env.get("TRAINING_SECURE_COOKIES"), False),
+        # the secret mixed into every PIN hash, kept outside the database; without it, the
+        # instance folder's pin_pepper file (made on first use). Servers that exchange sync
+        # bundles must share it, as the PIN hashes travel in the bundles.
+        "PIN_PEPPER": env.get("TRAINING_PIN_PEPPER") or None,
+        # how long a sign-in waits for a free core to hash its PIN before "a moment, please"
+        "PIN_HASH_WAIT": float(env.get("TRAINING_PIN_HASH_WAIT", "10")),
         # shared by every worker and server: sign-in limits, lockouts, live views
         "REDIS_URL": env.get("TRAINING_REDIS_URL") or None,
         "RATELIMIT_STORAGE_URI": env.get("TRAINING_RATELIMIT_STORAGE_URI")
@@ -101,6 +108,8 @@ DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
+    # a learner's device stays signed in for the length of a course: one sign-in, not one a day
+    "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
     "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "MAX_FORM_MEMORY_SIZE": 512 * 1024,

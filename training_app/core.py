@@ -33,6 +33,7 @@ from sqlalchemy.exc import InternalError, OperationalError
 from .access import public
 from .extensions import db
 from .i18n import LANGUAGE_COOKIE, _, best_language
+from .pins import HashingBusy
 
 bp = Blueprint("core", __name__)
 
@@ -242,6 +243,17 @@ def register_error_handlers(app: Flask) -> None:
     def too_many(_e):
         return _error_page(429, _("Too many attempts"),
                            _("Too many attempts in a short time. Wait a minute and try again."))
+
+    @app.errorhandler(HashingBusy)
+    def hashing_busy(exc):
+        """A sign-in waited too long for a free core: ask the person to try again soon,
+        rather than letting the request time out."""
+        db.session.rollback()
+        response = make_response(_error_page(
+            503, _("A moment, please"),
+            _("Many people are signing in at this moment. Try again in a few seconds.")))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.errorhandler(500)
     def server_error(_e):

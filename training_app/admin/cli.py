@@ -32,6 +32,7 @@ def setup_command(production: bool) -> None:
     from ..certificates.signing import ensure_signing_key
     from ..config import is_demo_installation
     from ..demo import echo_demo_logins, load_demo
+    from ..pins import instance_pepper
 
     if production and is_demo_installation(current_app.instance_path):
         raise click.ClickException(
@@ -39,6 +40,8 @@ def setup_command(production: bool) -> None:
             "instance folder (TRAINING_INSTANCE_PATH) and database for real records.")
     upgrade(directory=current_app.extensions["migrate"].directory)
     ensure_signing_key(current_app.instance_path)
+    if not current_app.config.get("PIN_PEPPER"):
+        instance_pepper(current_app.instance_path)  # kept beside the database, not in it
     if production:
         from ..auth import services as accounts
 

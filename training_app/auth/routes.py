@@ -110,7 +110,8 @@ def login():
         person, status = _limited(key, form.pin, lambda: services.authenticate_learner(
             form.mission.data, form.personnel_number.data, form.pin.data))
         if person:
-            login_user(person)
+            # a learner's device stays signed in for the course (REMEMBER_COOKIE_DURATION)
+            login_user(person, remember=True)
             current_app.logger.info("learner signed in", extra={"ctx_person": person.id})
             return _remember_device(redirect(services.safe_next(request.args.get("next"))
                                              or url_for("learn.home")), key)
@@ -190,7 +191,7 @@ def register():
             field.errors.append(services.explain(exc))
             status = 422
         else:
-            login_user(person)
+            login_user(person, remember=True)
             flash(_("Welcome. Your account is ready."), "success")
             return redirect(url_for("learn.home"))
     elif request.method == "POST":
@@ -219,7 +220,7 @@ def claim():
             current_app.secret_key))
         if person:
             logout_user()
-            login_user(person)
+            login_user(person, remember=True)
             flash(_("Your PIN is set. Welcome."), "success")
             return _remember_device(redirect(url_for("learn.home")), key)
     elif request.method == "POST":

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash
 
+from .. import pins
 from ..audit import record
 from ..categories import BY_ID as CATEGORIES
 from ..categories import contingent_problem
@@ -81,10 +82,25 @@ def authenticate_learner(mission_id: int, personnel_number: str, pin: str) -> Pe
     person = db.session.scalar(
         select(Person).where(Person.mission_id == mission_id,
                              Person.personnel_number == clean_personnel_number(personnel_number)))
-    if person is None or not person.pin_hash:
-        check_password_hash(_DUMMY_HASH, pin)
+    if person is None:
+        pins.burn(pin)
         return None
-    return person if person.check_pin(pin) else None
+    matches, replacement = pins.check_pin(person.pin_hash, pin)
+    if not matches:
+        return None
+    if replacement:
+        _replace_pin_hash(person, replacement)
+    return person
+
+
+def _replace_pin_hash(person: Person, replacement: str) -> None:
+    """Keep a PIN hash of the current kind and cost in place of an older one. Conditional on
+    the old hash, so that a burst of sign-ins to one account writes it once; not a profile
+    change (updated_at stays, which sync relies on)."""
+    db.session.execute(
+        update(Person).where(Person.id == person.id, Person.pin_hash == person.pin_hash)
+        .values(pin_hash=replacement).execution_options(synchronize_session=False))
+    db.session.commit()
 
 
 def authenticate_staff(username: str, password: str) -> User | None:

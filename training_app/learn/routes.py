@@ -14,6 +14,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user
@@ -104,13 +105,65 @@ def slide(number: int):
         abort(404)
     learner = current_user.is_authenticated and current_user.is_learner
     if learner and opened_by_a_person():
-        services.open_slide(current_user, item.id)
+        seen = _seen_here(current_user.account_key)
+        if services.open_slide(current_user, item.id, seen):
+            session[SEEN_KEY] = {"a": current_user.account_key, "s": sorted(seen | {item.id})}
     own_category = current_user.category if learner else None
-    facts = mission_facts(_mission(), g.lang)
-    body = _slide_body(content.fingerprint, g.lang, number, learner, own_category,
-                       tuple(sorted(facts.items())))
+    facts = tuple(sorted(mission_facts(_mission(), g.lang).items()))
+    if learner and not request.query_string and "_flashes" not in session:
+        return _learner_page(_slide_page(content.fingerprint, g.lang, number, own_category,
+                                         facts))
+    body = _slide_body(content.fingerprint, g.lang, number, learner, own_category, facts)
     return render_template("learn/slide.html", body=body,
                            text=content.text(g.lang, "slides", item.id))
+
+
+# A learner's slide page differs from a classmate's only in their name, their account and
+# their form token: the page is rendered once with marks in their place, and each request
+# fills them in, so a whole classroom moving on costs little more than a static page.
+_NAME, _ACCOUNT, _TOKEN = "\ufdd0name\ufdd0", "\ufdd0account\ufdd0", "\ufdd0token\ufdd0"
+
+
+class _AnyLearner:
+    """The signed-in learner as the shared rendering of a page sees them."""
+
+    is_authenticated = True
+    is_learner = True
+    is_anonymous = False
+    name = _NAME
+    account_key = _ACCOUNT
+
+
+def _learner_page(page: str) -> str:
+    from flask_wtf.csrf import generate_csrf
+    from markupsafe import escape
+
+    return (page.replace(_NAME, str(escape(current_user.name)))
+            .replace(_ACCOUNT, str(escape(current_user.account_key)))
+            .replace(_TOKEN, generate_csrf()))
+
+
+@lru_cache(maxsize=512)
+def _slide_page(fingerprint: str, lang: str, number: int, own_category: str | None,
+                facts: tuple) -> str:
+    content = get_content()
+    item = content.slide_by_number(number)
+    return render_template(
+        "learn/slide.html", current_user=_AnyLearner(), csrf_token=lambda: _TOKEN,
+        body=_slide_body(fingerprint, lang, number, True, own_category, facts),
+        text=content.text(lang, "slides", item.id))
+
+
+SEEN_KEY = "seen"
+
+
+def _seen_here(account_key: str) -> frozenset[str]:
+    """Slides this browser already recorded as seen by this account (the signed session
+    remembers them), so that opening one again reads nothing and writes nothing."""
+    kept = session.get(SEEN_KEY)
+    if isinstance(kept, dict) and kept.get("a") == account_key:
+        return frozenset(kept.get("s") or ())
+    return frozenset()
 
 
 @lru_cache(maxsize=2048)

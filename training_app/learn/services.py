@@ -134,21 +134,30 @@ def _insert_once(row) -> bool:
         return False
 
 
-def open_slide(person: Person, slide_id: str) -> None:
+def open_slide(person: Person, slide_id: str, known_seen: frozenset[str] = frozenset()) -> bool:
     """The learner opened a slide: its first view is recorded, and if it was one to review
-    after a failed quiz, it is crossed off. Opening it again writes nothing."""
-    to_review = bool(person.review_slides and slide_id in person.review_slides)
-    if not to_review and _seen(person.id, slide_id):
-        return
-    _record_opening(person, slide_id)
+    after a failed quiz, it is crossed off. A slide in `known_seen` (the ones the caller
+    already knows are recorded) is not looked up again. True when this view is newly known
+    to be recorded, for the caller to remember."""
+    newly_known = slide_id not in known_seen
+    if newly_known:
+        # recording a view changes nothing the page shows of the person: keep them loaded
+        # rather than read them again after the commit
+        session = db.session()
+        expire, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            record_slide_view(person.id, slide_id)
+        finally:
+            session.expire_on_commit = expire
+    if person.review_slides and slide_id in person.review_slides:
+        _cross_off(person, slide_id)
+    return newly_known
 
 
 @retry_when_busy
-def _record_opening(person: Person, slide_id: str) -> None:
-    record_slide_view(person.id, slide_id)
-    if person.review_slides and slide_id in person.review_slides:
-        person.review_slides = [s for s in person.review_slides if s != slide_id] or None
-        db.session.commit()
+def _cross_off(person: Person, slide_id: str) -> None:
+    person.review_slides = [s for s in person.review_slides or () if s != slide_id] or None
+    db.session.commit()
 
 
 def _seen(person_id: int, slide_id: str) -> bool:

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, event,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import pins
 from ..extensions import db
 from .base import UTCDateTime, utcnow
 from .mission import Contingent, Mission
@@ -78,10 +79,8 @@ class Person(UserMixin, db.Model):
         return f"{self.account_key}.{self.session_version}"
 
     def set_pin(self, pin: str) -> None:
-        self.pin_hash = generate_password_hash(pin)
-
-    def check_pin(self, pin: str) -> bool:
-        return bool(self.pin_hash) and check_password_hash(self.pin_hash, pin)
+        """Keep the PIN peppered and hashed (pins.py); checking it is pins.check_pin."""
+        self.pin_hash = pins.hash_pin(pin)
 
 
 class User(UserMixin, db.Model):

@@ -202,3 +202,19 @@ def clear_cache() -> None:
         for font, _ in _templates.values():
             font.close()
         _templates.clear()
+
+
+def warm_up() -> list[Face]:
+    """Parse the shipped fonts now (gunicorn does it once, before its workers fork), so that
+    no worker's first certificate in Arabic or Chinese pays for it. Returns the faces."""
+    faces = [face for family in (LATIN, ARABIC, CJK)
+             for face in (family.regular, family.bold) if face is not None]
+    for face in faces:
+        _template(face)
+        coverage(face)
+    return faces
+
+
+def parsed(face: Face) -> bool:
+    """Whether this process already holds the face parsed."""
+    return face in _templates
