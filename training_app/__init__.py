@@ -78,6 +78,28 @@ def refuse_to_serve_unsafely(app: Flask) -> None:
         "(make run) may serve without it.")
 
 
+def refuse_to_serve_an_outdated_schema(app: Flask) -> None:
+    """Stop a server whose database is not at this code's migration head: older (not
+    migrated yet) or newer (migrated by a later release). Migrations run once, from the
+    deploy step (`flask db upgrade`), never from every server at start; `flask` commands are
+    not checked, so the upgrade itself runs on an old schema. Raises UnsafeToServe."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .schema import schema_state
+
+    with app.app_context():
+        try:
+            state = schema_state()
+        except SQLAlchemyError as exc:
+            raise UnsafeToServe(
+                "Refusing to serve: the database does not answer, so its schema cannot be "
+                f"checked ({type(exc).__name__}). Check TRAINING_DATABASE_URL.") from exc
+        finally:
+            db.engine.dispose()  # forked workers open their own connections
+    if not state.current:
+        raise UnsafeToServe("Refusing to serve: " + state.explain())
+
+
 def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (register the tables)
     from .i18n import select_locale
