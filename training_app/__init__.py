@@ -117,6 +117,7 @@ def _init_extensions(app: Flask) -> None:
     from .auth.services import load_account
 
     login_manager.user_loader(load_account)
+    app.extensions["redis"] = _redis(app)
     app.extensions["throttle"] = _throttle(app)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -143,14 +144,23 @@ def _init_extensions(app: Flask) -> None:
                     connection.exec_driver_sql(statement)
 
 
+def _redis(app: Flask):
+    """One Redis client per process (it pools its connections), or None without
+    TRAINING_REDIS_URL. Bounded waits: a Redis that is down fails a request, never hangs it."""
+    if not app.config.get("REDIS_URL"):
+        return None
+    import redis
+
+    return redis.Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2,
+                                socket_timeout=5)
+
+
 def _throttle(app: Flask):
     """Sign-in limits in a store every worker shares: Redis if configured, else the database."""
     from .auth.throttle import RedisStore, SqlStore, Throttle
 
-    if app.config.get("REDIS_URL"):
-        import redis
-
-        store = RedisStore(redis.Redis.from_url(app.config["REDIS_URL"]))
+    if app.extensions.get("redis") is not None:
+        store = RedisStore(app.extensions["redis"])
     else:
         store = SqlStore()
     return Throttle(store, app.config["LOGIN_RATE_LIMIT"], app.config["LOGIN_ADDRESS_LIMIT"])
