@@ -282,3 +282,28 @@ def test_gunicorn_refuses_an_old_schema_and_flask_commands_still_upgrade_it(real
                               env=env, capture_output=True, text=True, timeout=120)
     assert upgraded.returncode == 0, upgraded.stderr
     assert check_config().returncode == 0
+
+
+@pytest.mark.postgres
+def test_two_upgrades_started_at_once_take_turns_on_postgresql(tmp_path):
+    from .conftest import PG_URL, _reset_postgres
+
+    if not PG_URL:
+        pytest.skip("the migration lock is PostgreSQL's; this runs on the PostgreSQL pass")
+    _reset_postgres(PG_URL)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRAINING_")}
+    flask = str(Path(sys.executable).with_name("flask"))
+    runs = [subprocess.Popen([flask, "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=dict(
+        env, TRAINING_DATABASE_URL=PG_URL, TRAINING_INSTANCE_PATH=str(tmp_path / f"s{i}")),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(2)]
+    outcomes = []
+    for run in runs:
+        _out, err = run.communicate(timeout=180)
+        outcomes.append((run.returncode, err[-1500:]))
+    assert [code for code, _err in outcomes] == [0, 0], outcomes
+    app = create_app({"SECRET_KEY": "x", "TESTING": True, "SQLALCHEMY_DATABASE_URI": PG_URL})
+    from training_app.schema import schema_state
+
+    with app.app_context():
+        assert schema_state().current
+        db.engine.dispose()
