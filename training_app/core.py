@@ -147,7 +147,8 @@ def _redis_answers() -> str:
 
 
 def _schema_is_current() -> str:
-    """"ok", "behind" (not migrated yet), "unknown" (migrated by newer code) or "empty"."""
+    """The schema against this code: ok, behind (not migrated yet), unknown (migrated by
+    newer code) or empty."""
     from .schema import schema_state
 
     try:
