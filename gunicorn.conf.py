@@ -7,7 +7,10 @@ bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
-graceful_timeout = 20
+# On SIGTERM (systemctl stop, a rolling deploy) workers stop accepting connections and get
+# this many seconds to finish the requests in flight before they are killed; the load balancer
+# should already have stopped sending new ones (/readyz).
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = 5
 max_requests = 2000
 max_requests_jitter = 200

@@ -2,9 +2,11 @@
 
 import os
 
-from training_app import create_app, refuse_to_serve_unsafely
+from training_app import create_app, refuse_to_serve_an_outdated_schema, refuse_to_serve_unsafely
 
 app = create_app()
-# commands (flask --app wsgi ...) answer no requests; a server must know its host names
+# commands (flask --app wsgi ...) answer no requests, and `flask db upgrade` must run on an
+# old schema; a server must know its host names and find the schema its code expects
 if os.environ.get("FLASK_RUN_FROM_CLI") != "true":
     refuse_to_serve_unsafely(app)
+    refuse_to_serve_an_outdated_schema(app)

@@ -112,3 +112,55 @@ def test_an_error_on_the_server_does_not_promise_that_nothing_was_lost(app, lear
     body = r.get_data(as_text=True)
     assert r.status_code == 500
     assert "Nothing you sent was lost" not in body and "may not have been saved" in body
+
+
+# --- Redis and readiness ---------------------------------------------------------------------
+
+def test_health_and_readiness_without_redis_configured(client):
+    health, ready = client.get("/healthz"), client.get("/readyz")
+    assert health.status_code == 200 and health.json["redis"] == "not-configured"
+    assert {"status", "failing", "database", "database_write", "disk", "backend"} <= set(
+        health.json)
+    assert ready.status_code == 200
+    assert ready.json == {"ready": True, "failing": [], "database": "ok", "schema": "ok",
+                          "redis": "not-configured"}
+
+
+def test_a_configured_redis_that_is_down_fails_health_and_readiness(app, client):
+    import redis
+
+    app.extensions["redis"] = redis.Redis.from_url("redis://127.0.0.1:1/0",
+                                                   socket_connect_timeout=1)
+    health = client.get("/healthz")
+    assert health.status_code == 503
+    assert health.json["redis"] == "unavailable" and health.json["failing"] == ["redis"]
+    assert health.json["database"] == "ok"  # reported apart
+    ready = client.get("/readyz")
+    assert ready.status_code == 503 and ready.json["failing"] == ["redis"]
+
+
+def test_a_redis_that_answers_is_ok(app, client):
+    import os
+
+    import redis
+
+    app.extensions["redis"] = redis.Redis.from_url(
+        os.environ.get("TRAINING_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
+        socket_connect_timeout=1)
+    try:
+        app.extensions["redis"].ping()
+    except redis.RedisError as exc:
+        pytest.skip(f"no Redis to check against: {exc}")
+    assert client.get("/healthz").json["redis"] == "ok"
+    assert client.get("/readyz").status_code == 200
+
+
+def test_a_server_on_a_schema_not_migrated_yet_is_not_ready(client):
+    from sqlalchemy import text
+
+    db.session.execute(text("UPDATE alembic_version SET version_num = '0010'"))
+    db.session.commit()
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json["schema"] == "behind" and ready.json["failing"] == ["schema"]
+    assert client.get("/healthz").status_code == 200  # alive: it only must not get traffic

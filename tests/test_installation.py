@@ -223,3 +223,87 @@ def test_gunicorn_refuses_to_start_a_real_installation_without_host_names(real_i
                        capture_output=True, text=True, timeout=120)
     assert r.returncode != 0
     assert "TRAINING_TRUSTED_HOSTS is not set" in r.stderr
+
+
+# --- schema against code --------------------------------------------------------------------
+
+def _migrate(app, revision="head"):
+    from flask_migrate import downgrade, upgrade
+
+    with app.app_context():
+        if revision.startswith("-"):
+            downgrade(directory=app.extensions["migrate"].directory, revision=revision)
+        else:
+            upgrade(directory=app.extensions["migrate"].directory, revision=revision)
+
+
+def test_the_schema_check_tells_current_from_old_unknown_and_empty(real_instance):
+    from sqlalchemy import text
+
+    from training_app import refuse_to_serve_an_outdated_schema
+    from training_app.schema import code_heads, schema_state
+
+    app = create_app({"SECRET_KEY": "x", "TESTING": True})
+    with pytest.raises(UnsafeToServe, match="no schema yet.*db upgrade"):
+        refuse_to_serve_an_outdated_schema(app)
+    _migrate(app, "0010")
+    with app.app_context():
+        assert schema_state().state == "behind"
+    with pytest.raises(UnsafeToServe, match="at revision 0010, older than.*db upgrade"):
+        refuse_to_serve_an_outdated_schema(app)
+    _migrate(app)
+    with app.app_context():
+        assert schema_state().current and schema_state().database == tuple(code_heads())
+    refuse_to_serve_an_outdated_schema(app)  # no error
+    with app.app_context():
+        db.session.execute(text("UPDATE alembic_version SET version_num = '9999_later'"))
+        db.session.commit()
+        assert schema_state().state == "unknown"
+    with pytest.raises(UnsafeToServe, match="9999_later, which this code does not know"):
+        refuse_to_serve_an_outdated_schema(app)
+
+
+def test_gunicorn_refuses_an_old_schema_and_flask_commands_still_upgrade_it(real_instance,
+                                                                             monkeypatch):
+    monkeypatch.setenv("TRAINING_TRUSTED_HOSTS", "training.mission.example")
+    _migrate(create_app({"SECRET_KEY": "x", "TESTING": True}), "0010")
+    env = {k: v for k, v in os.environ.items() if k != "FLASK_RUN_FROM_CLI"}
+
+    def check_config():
+        return subprocess.run([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
+                               "--check-config", "wsgi:app"], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    refused = check_config()
+    assert refused.returncode != 0
+    assert "Refusing to serve: the database schema is at revision 0010" in refused.stderr
+    flask = Path(sys.executable).with_name("flask")
+    upgraded = subprocess.run([str(flask), "--app", "wsgi", "db", "upgrade"], cwd=ROOT,
+                              env=env, capture_output=True, text=True, timeout=120)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert check_config().returncode == 0
+
+
+@pytest.mark.postgres
+def test_two_upgrades_started_at_once_take_turns_on_postgresql(tmp_path):
+    from .conftest import PG_URL, _reset_postgres
+
+    if not PG_URL:
+        pytest.skip("the migration lock is PostgreSQL's; this runs on the PostgreSQL pass")
+    _reset_postgres(PG_URL)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRAINING_")}
+    flask = str(Path(sys.executable).with_name("flask"))
+    runs = [subprocess.Popen([flask, "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=dict(
+        env, TRAINING_DATABASE_URL=PG_URL, TRAINING_INSTANCE_PATH=str(tmp_path / f"s{i}")),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(2)]
+    outcomes = []
+    for run in runs:
+        _out, err = run.communicate(timeout=180)
+        outcomes.append((run.returncode, err[-1500:]))
+    assert [code for code, _err in outcomes] == [0, 0], outcomes
+    app = create_app({"SECRET_KEY": "x", "TESTING": True, "SQLALCHEMY_DATABASE_URI": PG_URL})
+    from training_app.schema import schema_state
+
+    with app.app_context():
+        assert schema_state().current
+        db.engine.dispose()

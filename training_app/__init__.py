@@ -30,6 +30,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = settings.instance_secret(app.instance_path)
+    if app.config.get("KEYS_DIR"):
+        from .certificates.signing import share_key_dir
+
+        share_key_dir(app.instance_path, app.config["KEYS_DIR"])
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql://"):
         # psycopg 3 is the driver
         app.config["SQLALCHEMY_DATABASE_URI"] = app.config["SQLALCHEMY_DATABASE_URI"].replace(
@@ -78,6 +82,28 @@ def refuse_to_serve_unsafely(app: Flask) -> None:
         "(make run) may serve without it.")
 
 
+def refuse_to_serve_an_outdated_schema(app: Flask) -> None:
+    """Stop a server whose database is not at this code's migration head: older (not
+    migrated yet) or newer (migrated by a later release). Migrations run once, from the
+    deploy step (`flask db upgrade`), never from every server at start; `flask` commands are
+    not checked, so the upgrade itself runs on an old schema. Raises UnsafeToServe."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .schema import schema_state
+
+    with app.app_context():
+        try:
+            state = schema_state()
+        except SQLAlchemyError as exc:
+            raise UnsafeToServe(
+                "Refusing to serve: the database does not answer, so its schema cannot be "
+                f"checked ({type(exc).__name__}). Check TRAINING_DATABASE_URL.") from exc
+        finally:
+            db.engine.dispose()  # forked workers open their own connections
+    if not state.current:
+        raise UnsafeToServe("Refusing to serve: " + state.explain())
+
+
 def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (register the tables)
     from .i18n import select_locale
@@ -95,6 +121,7 @@ def _init_extensions(app: Flask) -> None:
     from .auth.services import load_account
 
     login_manager.user_loader(load_account)
+    app.extensions["redis"] = _redis(app)
     app.extensions["throttle"] = _throttle(app)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -121,14 +148,23 @@ def _init_extensions(app: Flask) -> None:
                     connection.exec_driver_sql(statement)
 
 
+def _redis(app: Flask):
+    """One Redis client per process (it pools its connections), or None without
+    TRAINING_REDIS_URL. Bounded waits: a Redis that is down fails a request, never hangs it."""
+    if not app.config.get("REDIS_URL"):
+        return None
+    import redis
+
+    return redis.Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2,
+                                socket_timeout=5)
+
+
 def _throttle(app: Flask):
     """Sign-in limits in a store every worker shares: Redis if configured, else the database."""
     from .auth.throttle import RedisStore, SqlStore, Throttle
 
-    if app.config.get("REDIS_URL"):
-        import redis
-
-        store = RedisStore(redis.Redis.from_url(app.config["REDIS_URL"]))
+    if app.extensions.get("redis") is not None:
+        store = RedisStore(app.extensions["redis"])
     else:
         store = SqlStore()
     return Throttle(store, app.config["LOGIN_RATE_LIMIT"], app.config["LOGIN_ADDRESS_LIMIT"])

@@ -50,15 +50,40 @@ def private_database_file(path: str | None) -> None:
     os.chmod(path, 0o600)
 
 
+class SettingError(RuntimeError):
+    """A setting names something that cannot be used (a file that cannot be read)."""
+
+
+def secret_keys_from_file(path: str) -> tuple[str, list[str]]:
+    """TRAINING_SECRET_KEY_FILE: the first non-empty line is the secret key; any further
+    lines are earlier keys still accepted for cookies signed before a rotation."""
+    try:
+        lines = [line.strip() for line in Path(path).read_text().splitlines() if line.strip()]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingError(f"TRAINING_SECRET_KEY_FILE={path} cannot be read: {exc}") from exc
+    if not lines:
+        raise SettingError(f"TRAINING_SECRET_KEY_FILE={path} is empty")
+    return lines[0], lines[1:]
+
+
 def load_settings(instance_path: str) -> dict:
     """Settings read from TRAINING_* environment variables."""
     env = os.environ
     database_url = env.get("TRAINING_DATABASE_URL") or (
         "sqlite:///" + str(Path(instance_path) / "training.sqlite3")
     )
+    secret_key, fallbacks = env.get("TRAINING_SECRET_KEY") or None, None
+    if not secret_key and env.get("TRAINING_SECRET_KEY_FILE"):
+        secret_key, fallbacks = secret_keys_from_file(env["TRAINING_SECRET_KEY_FILE"])
     return {
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SECRET_KEY": env.get("TRAINING_SECRET_KEY") or None,
+        # the same on every server (environment or a shared file), else each server's own
+        # generated key would reject the cookies the others signed
+        "SECRET_KEY": secret_key,
+        "SECRET_KEY_FALLBACKS": fallbacks or None,
+        # certificate signing keys (and the sync sealing key) in a folder every server shares;
+        # instance/keys becomes a link to it
+        "KEYS_DIR": env.get("TRAINING_KEYS_DIR") or None,
         "CONTENT_ROOT": env.get("TRAINING_CONTENT_ROOT", str(PROJECT_ROOT)),
         "QUIZ_PASS_MARK": float(env.get("TRAINING_QUIZ_PASS_MARK", "0") or 0) or None,
         "SELF_REGISTRATION": _bool(env.get("TRAINING_SELF_REGISTRATION"), True),

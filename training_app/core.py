@@ -1,5 +1,5 @@
 """The site's shell, shared by every area: language blueprints, the pages at the site's root
-(/, /healthz, /sw.js), security headers, error pages, and the client's address behind a
+(/, /healthz, /readyz, /sw.js), security headers, error pages, and the client's address behind a
 trusted proxy."""
 
 from __future__ import annotations
@@ -110,14 +110,55 @@ def service_worker():
 @bp.route("/healthz")
 @public
 def healthz():
-    """Whether this server can do its work: the database answers, it takes writes, and the
-    disk has room. 503, naming what fails, when one does not."""
-    checks = {"database": _database_reads(), "database_write": "skipped", "disk": _disk_room()}
+    """Whether this server can do its work: the database answers, it takes writes, the disk
+    has room and Redis (when configured) answers. 503, naming what fails, when one does not."""
+    checks = {"database": _database_reads(), "database_write": "skipped", "disk": _disk_room(),
+              "redis": _redis_answers()}
     if checks["database"] == "ok":
         checks["database_write"] = _database_writes()
-    failing = [name for name, state in checks.items() if state not in ("ok", "skipped")]
+    failing = [name for name, state in checks.items()
+               if state not in ("ok", "skipped", "not-configured")]
     return jsonify(status="degraded" if failing else "ok", failing=failing,
                    backend=db.engine.dialect.name, **checks), 503 if failing else 200
+
+
+@bp.route("/readyz")
+@public
+def readyz():
+    """For a load balancer: 200 only when this server should get requests (the database
+    answers, its schema is the one this code expects, Redis answers when configured); 503,
+    naming what is not ready, otherwise. Writes nothing."""
+    checks = {"database": _database_reads(), "schema": "skipped", "redis": _redis_answers()}
+    if checks["database"] == "ok":
+        checks["schema"] = _schema_is_current()
+    failing = [name for name, state in checks.items() if state not in ("ok", "not-configured")]
+    return jsonify(ready=not failing, failing=failing, **checks), 503 if failing else 200
+
+
+def _redis_answers() -> str:
+    client = current_app.extensions.get("redis")
+    if client is None:
+        return "not-configured"
+    try:
+        client.ping()
+        return "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ok"
+        current_app.logger.warning("health check: Redis unavailable: %s", exc)
+        return "unavailable"
+
+
+def _schema_is_current() -> str:
+    """The schema against this code: ok, behind (not migrated yet), unknown (migrated by
+    newer code) or empty."""
+    from .schema import schema_state
+
+    try:
+        return "ok" if (state := schema_state(db.session.connection())).current else state.state
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ok"
+        current_app.logger.warning("readiness check: schema unreadable: %s", exc)
+        return "unavailable"
+    finally:
+        db.session.rollback()
 
 
 def _database_reads() -> str:
@@ -199,7 +240,7 @@ def security_headers(response):
 
 
 def _error_page(status: int, title: str, message: str):
-    if request.path.startswith("/healthz"):
+    if request.path.startswith(("/healthz", "/readyz")):
         return jsonify(error=title), status
     if request_ctx.url_adapter is None:  # an untrusted Host header: no page links can be made
         return Response(f"{status} {title}\n", status, mimetype="text/plain")

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(app, tmp_path, workers: int = 3, **settings):
+def gunicorn(app, tmp_path, workers: int = 3, app_module: str = "wsgi:app", **settings):
     """gunicorn with `workers` processes on the app's database; yields (base URL, process)."""
     port = free_port()
     env = dict(os.environ, PORT=str(port), HOST="127.0.0.1", WEB_CONCURRENCY=str(workers),
@@ -36,7 +36,7 @@ def gunicorn(app, tmp_path, workers: int = 3, **settings):
     log = tmp_path / f"gunicorn-{port}.log"
     with log.open("w") as log_file:
         proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
-                                 "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                 app_module], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                 stderr=log_file, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     for _ in range(150):
@@ -51,5 +51,6 @@ def gunicorn(app, tmp_path, workers: int = 3, **settings):
     try:
         yield base, proc
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(20)
+        with suppress(ProcessLookupError):  # a test may have stopped it already
+            os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(40)

@@ -41,6 +41,30 @@ def key_dir(instance_path: str) -> Path:
     return Path(instance_path) / "keys"
 
 
+def share_key_dir(instance_path: str, shared: str) -> None:
+    """Keep the keys in `shared` (a folder every application server mounts): the instance's
+    keys/ becomes a link to it, so every signer and verifier finds them. Refuses to hide keys
+    already in a real keys/ folder."""
+    folder, target = key_dir(instance_path), Path(shared).resolve()
+    target.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if folder.is_symlink():
+        if folder.resolve() == target:
+            return
+        folder.unlink()
+    elif folder.exists():
+        if any(folder.iterdir()):
+            raise FileExistsError(
+                f"{folder} holds keys and TRAINING_KEYS_DIR={shared} is set: move the keys "
+                f"into {shared} (keep every old key) and remove {folder}")
+        folder.rmdir()
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.symlink_to(target, target_is_directory=True)
+    except FileExistsError:  # another server on this machine made it at the same moment
+        if folder.resolve() != target:
+            raise
+
+
 def ensure_signing_key(instance_path: str) -> str:
     """Create the first signing key if there is none; return the active key id."""
     folder = key_dir(instance_path)

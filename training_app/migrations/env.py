@@ -3,6 +3,7 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import text
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -12,6 +13,8 @@ config = context.config
 # This line sets up loggers basically.
 fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
+# the PostgreSQL advisory lock every `flask db upgrade` holds while it migrates
+MIGRATION_LOCK = 1_901_901_019
 
 
 def get_engine():
@@ -98,6 +101,12 @@ def run_migrations_online():
         )
 
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # two deploy steps started at once (one per server, by configuration
+                # management) take turns: the second finds the schema migrated and does
+                # nothing; released when the migrations' transaction ends
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                   {"key": MIGRATION_LOCK})
             context.run_migrations()
 
 

@@ -224,9 +224,11 @@ def join_sheet_pdf(cohort_id: int):
 
 def _imports() -> tuple[Path, float, float]:
     """Where uploads are kept, for how many seconds, and the seconds one file may take."""
-    return (uploads.imports_dir(current_app.instance_path),
-            float(current_app.config["IMPORT_KEEP_SECONDS"]),
-            float(current_app.config["IMPORT_TIME_LIMIT"]))
+    keep = float(current_app.config["IMPORT_KEEP_SECONDS"])
+    shared = current_app.extensions.get("redis")
+    where = (uploads.RedisUploads(shared, keep) if shared is not None
+             else uploads.imports_dir(current_app.instance_path))
+    return where, keep, float(current_app.config["IMPORT_TIME_LIMIT"])
 
 
 @bp.route("/train/cohorts/<int:cohort_id>/roster", methods=["GET", "POST"])
