@@ -27,28 +27,13 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
 
 
 def to_xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook(write_only=False)
-    ws = wb.active
-    ws.title = title[:31]
-    ws.append([neutralise(h) for h in header])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        ws.append([neutralise(v) for v in row])
-        for cell in ws[ws.max_row]:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # never a formula, whatever the text
-    ws.freeze_panes = "A2"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    """One table as a workbook: a bold, frozen header, text never read as a formula."""
+    return to_xlsx_book([(title, header, rows)])
 
 
 def to_xlsx_book(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]]) -> bytes:
-    """A workbook of several tables, (title, header, rows) each, as safe as to_xlsx."""
+    """A workbook of several tables, (title, header, rows) each: a bold, frozen header, and
+    text neutralised and stored as text, never read as a formula."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
