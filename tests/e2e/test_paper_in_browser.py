@@ -60,6 +60,7 @@ def test_the_printed_sheets_fit_one_a4_page_each(live_server, browser, cohort_of
     staff_sign_in(page, live_server, lang, "trainer1", "trainer-pass-1")
     page.goto(f"{live_server}/{lang}/train/cohorts/{cohort.id}/paper-quiz")
     page.emulate_media(media="print")
+    page.evaluate("document.fonts.ready.then(() => true)")  # print with the page's own fonts
     assert page.locator(".top").is_hidden() and page.locator("[data-print]").is_hidden()
     data = page.pdf(format="A4")
     page.wait_for_load_state("networkidle")
@@ -100,7 +101,8 @@ def test_a_trainer_types_the_sheets_in_by_keyboard(live_server, browser, cohort_
         ids = paper.variant_statement_ids(cohort, content, variant)
         page.keyboard.type(" ".join("T" if content.quiz.statement(s).answer else "F"
                                     for s in ids))
-        page.keyboard.press("Enter")
+        with page.expect_navigation():  # the next learner's page, not the one just sent
+            page.keyboard.press("Enter")
         page.wait_for_load_state()
     assert people[2].name in page.inner_text("main h2")
     assert page.evaluate("document.activeElement.name") == "variant"
