@@ -287,6 +287,10 @@ def status_list_document(mission: Mission, base_url: str, instance_path: str) ->
 
 
 def mission_by_code(code: str) -> Mission | None:
+    """The mission of that code; None for none, or for text no mission code can be (too long,
+    or with a NUL, which PostgreSQL cannot even compare)."""
+    if not isinstance(code, str) or not 0 < len(code) <= 20 or "\x00" in code:
+        return None
     return db.session.scalar(select(Mission).where(Mission.code == code))
 
 
