@@ -44,7 +44,8 @@ test: install-dev
 	$(BIN)/ruff check training_app tests tools bench wsgi.py
 	$(BIN)/flask translate compile --quiet
 	$(BIN)/flask content check
-	$(BIN)/pytest
+	@echo "== SQLite pass"
+	TRAINING_TEST_DATABASE_URL= $(BIN)/pytest
 	@if [ -n "$$TRAINING_TEST_DATABASE_URL" ]; then \
 	  echo "== PostgreSQL pass: $$TRAINING_TEST_DATABASE_URL"; \
 	  $(BIN)/pytest; \
