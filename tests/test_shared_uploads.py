@@ -6,6 +6,7 @@ import os
 import pytest
 
 from training_app import create_app
+from training_app.extensions import db
 from training_app.train import uploads
 
 from .conftest import ROOT, IsolatedClient, csrf_from
@@ -49,7 +50,8 @@ def test_a_roster_uploaded_on_one_server_is_imported_on_another(app, tmp_path, s
     assert shared_redis.exists(f"roster-upload:{token}:data")
     assert not imports_dir(app).exists() or not list(imports_dir(app).iterdir())
 
-    browser = other_server(app, tmp_path, shared_redis).test_client()
+    other = other_server(app, tmp_path, shared_redis)
+    browser = other.test_client()
     signed_in = trainer.client.get_cookie("session", domain="training.test")
     browser.set_cookie("session", signed_in.value, domain="training.test")
     page = browser.get(sent.headers["Location"])
@@ -59,6 +61,8 @@ def test_a_roster_uploaded_on_one_server_is_imported_on_another(app, tmp_path, s
     assert done.status_code == 302
     assert people_count(mission) == 1
     assert not shared_redis.exists(f"roster-upload:{token}:data")  # deleted once imported
+    with other.app_context():
+        db.engine.dispose()  # the second server's connections, closed rather than collected
 
 
 def test_an_upload_kept_in_redis_expires_by_itself(shared_redis):
