@@ -8,7 +8,6 @@ import re
 import shutil
 import sqlite3
 import subprocess
-from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -56,19 +55,12 @@ def backup_database(database_url: str, target: Path) -> Path:
 CORE_TABLES = {"alembic_version", "mission", "person", "user_account", "certificate"}
 
 
-@lru_cache(maxsize=1)
-def known_revisions() -> frozenset[str]:
-    """Every schema revision this version of the application can upgrade from."""
-    from alembic.script import ScriptDirectory
-
-    scripts = ScriptDirectory(str(Path(__file__).parent / "migrations"))
-    return frozenset(rev.revision for rev in scripts.walk_revisions())
-
-
 def _check_revision(revision: str | None, source: Path) -> None:
     if revision is None:
         raise BackupError(f"{source} has no schema version: it is not a backup of this "
                           "application's database")
+    from .schema import known_revisions
+
     if revision not in known_revisions():
         raise BackupError(f"{source} is at schema {revision}, which this version of the "
                           "application does not know (a newer release?); nothing was restored")

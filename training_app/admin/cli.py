@@ -248,7 +248,8 @@ def backup_command(target: Path) -> None:
 def restore_command(source: Path, yes: bool) -> None:
     """Replace the database's contents with a backup. Stop the app first."""
     from ..extensions import db
-    from ..ops import BackupError, known_revisions, restore_database
+    from ..ops import BackupError, restore_database
+    from ..schema import code_heads
 
     if not yes:
         click.confirm("This replaces every record in the database. Continue?", abort=True)
@@ -259,5 +260,5 @@ def restore_command(source: Path, yes: bool) -> None:
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"restored from {source} (schema {revision})")
-    if revision != max(known_revisions()):
+    if revision not in code_heads():
         click.echo("the backup is from an older release: run `flask db upgrade` before serving")

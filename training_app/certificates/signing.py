@@ -79,17 +79,20 @@ def rotate_signing_key(instance_path: str) -> str:
     folder = key_dir(instance_path)
     folder.mkdir(parents=True, exist_ok=True)
     kid = datetime.now(UTC).strftime("%Y%m%d%H%M%S") + "-" + os.urandom(2).hex()
-    key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
+    keep_active_key(folder, kid, Ed25519PrivateKey.generate())
+    return kid
+
+
+def keep_active_key(folder: Path, kid: str, key) -> None:
+    """Write a new private key as `<kid>.pem` (mode 600, never over another) and make it the
+    one in use; the earlier keys stay beside it."""
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
     fd = os.open(folder / f"{kid}.pem", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(pem)
     (folder / "active.tmp").write_text(kid)
     os.replace(folder / "active.tmp", folder / "active")
-    return kid
 
 
 def load_private_key(instance_path: str, kid: str) -> Ed25519PrivateKey:

@@ -15,7 +15,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
-from ..certificates.signing import TokenError, _b64, _unb64, key_dir
+from ..certificates.signing import TokenError, _b64, _unb64, keep_active_key, key_dir
 
 
 def sealing_dir(instance_path: str) -> Path:
@@ -36,14 +36,7 @@ def rotate_sealing_key(instance_path: str) -> str:
     folder = sealing_dir(instance_path)
     folder.mkdir(parents=True, exist_ok=True)
     kid = "x" + datetime.now(UTC).strftime("%Y%m%d%H%M%S") + "-" + os.urandom(2).hex()
-    pem = X25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption())
-    fd = os.open(folder / f"{kid}.pem", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(pem)
-    (folder / "active.tmp").write_text(kid)
-    os.replace(folder / "active.tmp", folder / "active")
+    keep_active_key(folder, kid, X25519PrivateKey.generate())
     return kid
 
 
