@@ -3,17 +3,16 @@ what an upload may cost (hostile workbooks, files kept on disk)."""
 
 import io
 import os
-import random
 import time
 import tracemalloc
-import zipfile
 from datetime import date
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+import tools.hostile_rosters as hostile
 from training_app.extensions import db
 from training_app.i18n import in_language
 from training_app.models import Enrolment, Person, User
@@ -243,64 +242,9 @@ def test_csv_template_is_headings_only_in_each_language(trainer, cohort, mission
 
 # --- hostile workbooks -------------------------------------------------------------------
 
-NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-
-
-def _header_row() -> str:
-    cells = "".join(f'<c r="{chr(65 + i)}1" t="inlineStr"><is><t>{h}</t></is></c>'
-                    for i, h in enumerate(HEAD))
-    return f'<row r="1">{cells}</row>'
-
-
-def workbook_with_sheet(pieces) -> bytes:
-    """A real workbook whose first sheet's XML is streamed in from `pieces`."""
-    buf = io.BytesIO()
-    Workbook().save(buf)
-    source = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        for info in source.infolist():
-            if info.filename == "xl/worksheets/sheet1.xml":
-                with archive.open(info.filename, "w", force_zip64=True) as sheet:
-                    for piece in pieces():
-                        sheet.write(piece.encode())
-            else:
-                archive.writestr(info, source.read(info.filename))
-    return out.getvalue()
-
-
-def one_cell_at_xfd1048576():
-    yield f'<worksheet {NS}><dimension ref="A1:XFD1048576"/><sheetData>'
-    yield _header_row()
-    yield ('<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
-           '</sheetData></worksheet>')
-
-
-def rows_of(count: int, numbered: bool):
-    def pieces():
-        yield f'<worksheet {NS}><dimension ref="A1:A2"/><sheetData>'
-        yield _header_row()
-        for start in range(2, count + 2, 1000):
-            if numbered:
-                yield "".join(f'<row r="{n}"><c r="A{n}"><v>{n}</v></c></row>'
-                              for n in range(start, min(start + 1000, count + 2)))
-            else:
-                yield '<row><c><v>1</v></c></row>' * 1000
-        yield '</sheetData></worksheet>'
-    return pieces
-
-
-def one_row_of_cells(count: int):
-    def pieces():
-        numbers = random.Random(1)  # varied, so the sheet does not compress away
-        yield f'<worksheet {NS}><sheetData>'
-        yield _header_row()
-        yield '<row r="2">'
-        for _ in range(0, count, 1000):
-            yield "".join(f'<c r="A2"><v>{numbers.randrange(10**9)}</v></c>'
-                          for _ in range(1000))
-        yield '</row></sheetData></worksheet>'
-    return pieces
+# the hostile workbooks of tools/hostile_rosters.py, which also measures their refusals
+one_cell_at_xfd1048576, rows_of, one_row_of_cells = hostile.xfd, hostile.rows, hostile.wide
+workbook_with_sheet = hostile.workbook_with_sheet
 
 
 @pytest.mark.parametrize("pieces,message", [

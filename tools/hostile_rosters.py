@@ -1,4 +1,5 @@
-"""Build hostile roster workbooks and report how each is refused: its size, the time to the
+"""Build hostile roster workbooks (tests/test_roster.py builds its own from these) and report
+how each is refused: its size, the time to the
 refusal, the peak memory Python allocated (tracemalloc) and the message.
 
     .venv/bin/python tools/hostile_rosters.py
@@ -55,8 +56,8 @@ def xfd():
 
 
 def rows(count: int, numbered: bool):
-    def pieces():
-        yield f'<worksheet {NS}><sheetData>'
+    def pieces():  # with a dimension tag that lies: it says two rows
+        yield f'<worksheet {NS}><dimension ref="A1:A2"/><sheetData>'
         yield header_row()
         for start in range(2, count + 2, 1000):
             if numbered:
