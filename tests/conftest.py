@@ -6,13 +6,14 @@ import contextvars
 import os
 import re
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
 import yaml
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from training_app import create_app
 from training_app.content import get_content
@@ -145,6 +146,26 @@ def make_user(app, mission):
         return user
 
     return make
+
+
+@pytest.fixture
+def trainer(actions, make_user):
+    """A trainer of the mission, signed in."""
+    make_user(username="trainer1", password="trainer-pass-1", role="trainer")
+    actions.staff_login("trainer1", "trainer-pass-1")
+    return actions
+
+
+@pytest.fixture
+def cohort(app, mission):
+    """A classroom cohort of the mission, run by trainer1 if that account exists."""
+    from training_app.train import services
+
+    user = db.session.scalar(select(User).where(User.username == "trainer1"))
+    return services.save_cohort(
+        None, mission.id, "test", name="Induction GHANBATT", session_date=date(2026, 11, 23),
+        place="Camp Alpha", language="en", delivery_mode="classroom",
+        contingent_ids=[mission.contingents[0].id], trainer_ids=[user.id] if user else [])
 
 
 class Actions:

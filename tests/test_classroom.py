@@ -2,10 +2,10 @@
 state the projector polls."""
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event
 
 from training_app.extensions import db
 from training_app.models import Cohort, User
@@ -14,24 +14,6 @@ from training_app.train import classroom
 from .conftest import Actions, csrf_from
 
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def trainer(actions, make_user):
-    make_user(username="trainer1", password="trainer-pass-1", role="trainer")
-    actions.staff_login("trainer1", "trainer-pass-1")
-    return actions
-
-
-@pytest.fixture
-def cohort(app, mission):
-    from training_app.train import services
-
-    user = db.session.scalar(select(User).where(User.username == "trainer1"))
-    return services.save_cohort(
-        None, mission.id, "test", name="Induction GHANBATT", session_date=date(2026, 11, 23),
-        place="Camp Alpha", language="en", delivery_mode="classroom",
-        contingent_ids=[mission.contingents[0].id], trainer_ids=[user.id] if user else [])
 
 
 def fresh(cohort) -> Cohort:

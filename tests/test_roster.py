@@ -25,13 +25,6 @@ LANGUAGES = ("ar", "en", "es", "fr", "ru", "zh")
 
 
 @pytest.fixture
-def trainer(actions, make_user):
-    make_user(username="trainer1", password="trainer-pass-1", role="trainer")
-    actions.staff_login("trainer1", "trainer-pass-1")
-    return actions
-
-
-@pytest.fixture
 def cohort(app, mission, trainer):
     from training_app.train import services
 

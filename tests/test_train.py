@@ -28,24 +28,6 @@ from .conftest import Actions, csrf_from, route_urls
 HEADER = "Personnel number,Name,Personnel category,Contingent,Preferred language\r\n"
 
 
-@pytest.fixture
-def trainer(actions, make_user):
-    make_user(username="trainer1", password="trainer-pass-1", role="trainer")
-    actions.staff_login("trainer1", "trainer-pass-1")
-    return actions
-
-
-@pytest.fixture
-def cohort(app, mission):
-    from training_app.train import services
-
-    user = db.session.scalar(select(User).where(User.username == "trainer1"))
-    return services.save_cohort(
-        None, mission.id, "test", name="Induction GHANBATT", session_date=date(2026, 11, 23),
-        place="Camp Alpha", language="en", delivery_mode="classroom",
-        contingent_ids=[mission.contingents[0].id], trainer_ids=[user.id] if user else [])
-
-
 def upload(trainer, cohort, data: bytes, filename="roster.csv"):
     page = trainer.get(f"/train/cohorts/{cohort.id}/roster").get_data(as_text=True)
     return trainer.client.post(f"/en/train/cohorts/{cohort.id}/roster", data={
