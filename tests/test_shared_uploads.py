@@ -10,9 +10,9 @@ from training_app.extensions import db
 from training_app.train import uploads
 
 from .conftest import ROOT, IsolatedClient, csrf_from
-from .test_roster import ONE_PERSON, cohort, imports_dir, people_count, trainer, upload
+from .test_roster import ONE_PERSON, cohort, imports_dir, people_count, upload
 
-__all__ = ["cohort", "trainer"]  # fixtures
+__all__ = ["cohort"]  # fixture (the trainer fixture is the conftest one)
 
 
 @pytest.fixture
