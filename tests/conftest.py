@@ -65,10 +65,47 @@ def migrated_sqlite(tmp_path_factory) -> Path:
     return path
 
 
+_pg_schema: dict = {}
+
+
+def _schema_signature(conn) -> tuple:
+    return (conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all(),
+            conn.execute(text("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"))
+            .scalar_one())
+
+
+def _fresh_postgres(app) -> None:
+    """Every test starts on an empty, fully migrated PostgreSQL schema. The migrations run once
+    per test run; between tests every table is emptied (TRUNCATE ... RESTART IDENTITY, ids from
+    1 again). A test that changed the schema itself (a downgrade, a reset, a restore) is noticed
+    by the schema's signature, and the next test migrates afresh."""
+    from sqlalchemy.exc import DBAPIError
+
+    engine = db.engine
+    if _pg_schema:
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("SET LOCAL lock_timeout = '20s'"))
+                if _schema_signature(conn) == _pg_schema["signature"]:
+                    conn.execute(text("TRUNCATE " + ", ".join(_pg_schema["tables"])
+                                      + " RESTART IDENTITY CASCADE"))
+                    return
+        except DBAPIError:
+            pass
+    engine.dispose()
+    _reset_postgres(PG_URL)
+    upgrade(directory=app.extensions["migrate"].directory)
+    db.session.remove()
+    with engine.begin() as conn:
+        _pg_schema["signature"] = _schema_signature(conn)
+        _pg_schema["tables"] = [f'"{name}"' for name in conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'alembic_version' ORDER BY tablename")).scalars()]
+
+
 @pytest.fixture
 def app(request, tmp_path):
     if PG_URL:
-        _reset_postgres(PG_URL)
         database = PG_URL
     else:
         database_file = tmp_path / "test.sqlite3"
@@ -80,7 +117,7 @@ def app(request, tmp_path):
     Path(app.instance_path).mkdir()
     with app.app_context():
         if PG_URL:
-            upgrade(directory=app.extensions["migrate"].directory)
+            _fresh_postgres(app)
         yield app
         db.session.remove()
         db.engine.dispose()
