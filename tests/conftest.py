@@ -69,9 +69,11 @@ _pg_schema: dict = {}
 
 
 def _schema_signature(conn) -> tuple:
-    return (conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all(),
-            conn.execute(text("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"))
-            .scalar_one())
+    """The schema's revision and its tables (all but alembic_version, quoted)."""
+    return (tuple(conn.execute(text("SELECT version_num FROM alembic_version")).scalars()),
+            tuple(f'"{name}"' for name in conn.execute(text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'alembic_version' ORDER BY tablename")).scalars()))
 
 
 def _fresh_postgres(app) -> None:
@@ -86,9 +88,9 @@ def _fresh_postgres(app) -> None:
         try:
             with engine.begin() as conn:
                 conn.execute(text("SET LOCAL lock_timeout = '20s'"))
+                _revision, tables = _pg_schema["signature"]
                 if _schema_signature(conn) == _pg_schema["signature"]:
-                    conn.execute(text("TRUNCATE " + ", ".join(_pg_schema["tables"])
-                                      + " RESTART IDENTITY CASCADE"))
+                    conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
                     return
         except DBAPIError:
             pass
@@ -98,9 +100,6 @@ def _fresh_postgres(app) -> None:
     db.session.remove()
     with engine.begin() as conn:
         _pg_schema["signature"] = _schema_signature(conn)
-        _pg_schema["tables"] = [f'"{name}"' for name in conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-            "AND tablename <> 'alembic_version' ORDER BY tablename")).scalars()]
 
 
 @pytest.fixture
