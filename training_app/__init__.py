@@ -233,9 +233,16 @@ def _register_template_helpers(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
-    from .core import JSONProvider, forms_take_flat_json, register_error_handlers, security_headers
+    from .core import (
+        JSONProvider,
+        forms_take_flat_json,
+        no_nul_in_the_address,
+        register_error_handlers,
+        security_headers,
+    )
 
     app.json = JSONProvider(app)
+    app.url_value_preprocessor(no_nul_in_the_address)
     app.before_request(forms_take_flat_json)
     app.after_request(security_headers)
     register_error_handlers(app)

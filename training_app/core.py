@@ -220,6 +220,13 @@ class JSONProvider(DefaultJSONProvider):
             raise ValueError("JSON nested too deeply") from exc
 
 
+def no_nul_in_the_address(_endpoint, values):
+    """An address whose text parts hold a NUL (%00) names no page: PostgreSQL refuses to even
+    compare such text, so it must not reach a query."""
+    if values and any(isinstance(v, str) and "\x00" in v for v in values.values()):
+        abort(404)
+
+
 def security_headers(response):
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
