@@ -67,6 +67,32 @@ def test_a_first_view_is_still_recorded_once(app, make_person, client):
     assert _views() == 2
 
 
+def test_a_first_view_is_one_insert_and_one_commit(app, make_person, client):
+    """A classroom opening the next slide together queues on SQLite's one writer: each first
+    view holds it for one statement, not a look-up, a savepoint and an insert."""
+    make_person()
+    Actions(client).login()
+    client.get("/en/slides/1")
+    with counted() as seen:
+        assert client.get("/en/slides/6").status_code == 200
+    assert len(seen["statements"]) <= 3, seen["statements"]  # account, (BEGIN), insert
+    assert [w.split()[0].upper() for w in _writes(seen)] == ["INSERT"]
+    assert seen["commits"] <= 2  # the read ends, so that the write may take the lock; the insert
+    assert _views() == 2
+
+
+def test_a_view_recorded_from_another_device_is_not_recorded_twice(app, make_person):
+    make_person()
+    phone, laptop = app.test_client(), app.test_client()
+    Actions(phone).login()
+    Actions(laptop).login()
+    assert phone.get("/en/slides/7").status_code == 200
+    with counted() as seen:
+        assert laptop.get("/en/slides/7").status_code == 200
+    assert len(_writes(seen)) == 1  # tried, and the database kept the first
+    assert _views() == 1
+
+
 def test_the_next_learner_on_a_shared_laptop_has_their_own_views_recorded(app, make_person,
                                                                            client):
     make_person("P-001")
