@@ -156,3 +156,38 @@ def test_correct_sign_ins_never_count_against_a_classroom(app, mission):
     for n in range(5):
         assert Actions(app.test_client()).login(number=f"C-{n}", pin="nope").status_code == 200
     assert Actions(app.test_client()).login(number="C-30", pin="nope").status_code == 429
+
+
+def test_the_public_check_is_rate_limited_and_the_learner_pages_are_not(app, make_person):
+    """The limiter guards the certificate check; a classroom's own pages never meet it (and
+    no learner view carries a limit the limiter would then skip)."""
+    from flask_limiter.util import get_qualified_name
+
+    from training_app import create_app
+    from training_app.extensions import LEARNER_BLUEPRINT, limiter
+
+    from .conftest import TEST_SETTINGS
+
+    for endpoint, view in app.view_functions.items():
+        if endpoint.startswith(LEARNER_BLUEPRINT + "."):
+            assert limiter.limit_manager.decorated_limits(get_qualified_name(view)) == [], \
+                endpoint
+    make_person()
+    limited = create_app({**TEST_SETTINGS, "RATELIMIT_ENABLED": True,
+                          "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    limited.test_client_class = app.test_client_class
+    limited.instance_path = app.instance_path
+    try:
+        learner = limited.test_client()
+        with limited.app_context():
+            Actions(learner).login()
+            assert {learner.get(f"/en/slides/{1 + n % 10}").status_code
+                    for n in range(70)} == {200}
+            checker = limited.test_client()
+            statuses = [checker.get("/en/verify/ABCD-EFGH-JK").status_code for _ in range(61)]
+        assert 429 not in statuses[:60] and statuses[60] == 429
+    finally:
+        limiter.reset()
+        with limited.app_context():
+            db.session.remove()
+            db.engine.dispose()

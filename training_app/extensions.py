@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and bound to an app in create_app()."""
 
+from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -30,3 +31,11 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Sign-in attempts are limited by auth.throttle; this limiter guards the public certificate
+# check. The learner's pages carry no limit of their own, so it does not look at them at all.
+LEARNER_BLUEPRINT = "learn"
+
+
+@limiter.request_filter
+def _learner_pages() -> bool:
+    return request.blueprint == LEARNER_BLUEPRINT
