@@ -6,6 +6,9 @@ import os
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+# The master loads the app, its content and its templates once (wsgi.py, warm_up) and every
+# worker is forked ready; a new release therefore needs a restart, not a HUP.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # On SIGTERM (systemctl stop, a rolling deploy) workers stop accepting connections and get
 # this many seconds to finish the requests in flight before they are killed; the load balancer

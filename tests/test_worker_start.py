@@ -25,3 +25,27 @@ def test_a_workers_first_chinese_certificate_parses_no_font(app, certificate, cl
     response = client.get("/zh/certificate.pdf")
     assert response.status_code == 200
     assert response.data.startswith(b"%PDF")
+
+
+def test_a_workers_first_pages_read_no_content_file_and_compile_no_template(app, make_person,
+                                                                            monkeypatch):
+    """gunicorn's master runs warm_up (wsgi.py) before it forks: a worker's first slide,
+    quiz and home page, the pages a classroom opens together, read and compile nothing."""
+    from training_app import warm_up
+    from training_app.content import loader
+
+    app.jinja_env.cache.clear()
+    loader.load_content.cache_clear()
+    warm_up(app)
+
+    def read_again(*_args, **_kwargs):
+        raise AssertionError("read during a request")
+
+    monkeypatch.setattr(app.jinja_env.loader, "get_source", read_again)
+    loaded = loader.load_content.cache_info().misses
+    make_person()
+    client = app.test_client()
+    Actions(client).login()
+    for path in ("/en/", "/ar/slides/1", "/zh/slides/8", "/en/quiz", "/fr/case-studies"):
+        assert client.get(path).status_code == 200, path
+    assert loader.load_content.cache_info().misses == loaded

@@ -104,6 +104,19 @@ def refuse_to_serve_an_outdated_schema(app: Flask) -> None:
         raise UnsafeToServe("Refusing to serve: " + state.explain())
 
 
+def warm_up(app: Flask) -> None:
+    """Load the module's content and compile every page template now. gunicorn calls this
+    (wsgi.py) in its master before it forks the workers, so that every worker, also one that
+    replaces a worker after max_requests, serves its first page as fast as its thousandth:
+    a classroom's burst never meets a worker still reading its files."""
+    from .content import get_content
+
+    with app.app_context():
+        get_content()
+        for name in app.jinja_env.list_templates(extensions=("html", "txt", "xml", "svg")):
+            app.jinja_env.get_template(name)
+
+
 def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (register the tables)
     from .i18n import select_locale
