@@ -27,7 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PEOPLE = int(os.environ.get("BENCH_PEOPLE", "1000000"))
-PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+# a database of the benchmark's own, created if missing: its schema is dropped on every run,
+# so it must not be one the tests (or anything else) use
+PG_URL = os.environ.get("BENCH_POSTGRES_URL",
+                        "postgresql://postgres@127.0.0.1:5432/sgtm1_bench")
 LEARNERS = 300
 # BENCH_REDIS_URL: serve with the sign-in limits in Redis (TRAINING_REDIS_URL), as a classroom
 # server may, instead of the embedded database
@@ -370,8 +373,16 @@ with app.app_context():
 
 def reset_postgres(url):
     from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
 
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    url = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                       {"name": url.database}) is None:
+            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+    server.dispose()
+    engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
