@@ -2,6 +2,7 @@
 one, so it must never reach a query (a 500 there, on SQLite a silent miss)."""
 
 import pytest
+from sqlalchemy import event
 
 from training_app.extensions import db
 
@@ -26,10 +27,7 @@ def test_nul_in_an_address_is_not_found_and_reaches_no_query(app, make_person, a
     def count(_conn, _cursor, _statement, parameters, *_rest):
         queries.append(parameters)
 
-    from sqlalchemy import event
-
-    with app.app_context():
-        engine = db.engine
+    engine = db.engine
     event.listen(engine, "before_cursor_execute", count)
     try:
         r = client.open(path, method=method, data={"csrf_token": token} if method == "POST"

@@ -67,7 +67,7 @@ def test_a_first_view_is_still_recorded_once(app, make_person, client):
     assert _views() == 2
 
 
-def test_a_first_view_is_one_insert_and_one_commit(app, make_person, client):
+def test_a_first_view_is_one_insert(app, make_person, client):
     """A classroom opening the next slide together queues on SQLite's one writer: each first
     view holds it for one statement, not a look-up, a savepoint and an insert."""
     make_person()

@@ -113,7 +113,7 @@ def warm_up(app: Flask) -> None:
 
     with app.app_context():
         get_content()
-        for name in app.jinja_env.list_templates(extensions=("html", "txt", "xml", "svg")):
+        for name in app.jinja_env.list_templates(extensions=("html",)):
             app.jinja_env.get_template(name)
 
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from ..audit import record
@@ -160,42 +162,22 @@ def _cross_off(person: Person, slide_id: str) -> None:
     db.session.commit()
 
 
-def _seen(person_id: int, slide_id: str) -> bool:
-    return db.session.scalar(
-        select(SlideView.id).where(SlideView.person_id == person_id,
-                                   SlideView.slide_id == slide_id)) is not None
-
-
 @retry_when_busy
 def record_slide_view(person_id: int, slide_id: str) -> bool:
     """Record the first view of a slide; True only the first time. One statement, that
     inserts nothing when the view is already recorded: a whole classroom opening the next
     slide at once holds the single SQLite writer for as short a time as it can."""
-    insert = _insert_if_absent()
-    if insert is None:
-        if _seen(person_id, slide_id):
-            return False
-        created = _insert_once(SlideView(person_id=person_id, slide_id=slide_id))
-    else:
-        created = db.session.execute(
-            insert(SlideView.__table__).values(person_id=person_id, slide_id=slide_id,
-                                               first_seen_at=utcnow())
-            .on_conflict_do_nothing(index_elements=["person_id", "slide_id"])).rowcount == 1
+    insert = _INSERT[db.engine.dialect.name]
+    created = db.session.execute(
+        insert(SlideView.__table__).values(person_id=person_id, slide_id=slide_id,
+                                           first_seen_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["person_id", "slide_id"])).rowcount == 1
     db.session.commit()
     return created
 
 
-def _insert_if_absent():
-    """The database's INSERT that can skip a row its unique constraint already holds
-    (INSERT ... ON CONFLICT DO NOTHING), or None where there is none."""
-    name = db.engine.dialect.name
-    if name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    elif name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        return None
-    return insert
+# INSERT ... ON CONFLICT DO NOTHING, in each database the platform runs on
+_INSERT = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
 
 
 ANSWER_MIN_LENGTH = 10
