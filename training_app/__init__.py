@@ -42,6 +42,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         "text/html", "text/css", "application/javascript", "application/json", "image/svg+xml"])
     app.config.setdefault("COMPRESS_ALGORITHM", ["gzip"])
     app.config.setdefault("COMPRESS_MIN_SIZE", 256)
+    from .learn.quick import QuickSlides
+
+    # a learner opening a slide again, answered without the request machinery (inside the
+    # proxy handling, so that it sees the client's own address and host)
+    app.wsgi_app = app.extensions["quick_slides"] = QuickSlides(app, app.wsgi_app)
     proxies = app.config.get("TRUSTED_PROXIES") or (
         ["127.0.0.1", "::1"] if app.config["BEHIND_PROXY"] else [])
     if proxies:

@@ -124,6 +124,9 @@ def load_settings(instance_path: str) -> dict:
         "IMPORT_TIME_LIMIT": float(env.get("TRAINING_IMPORT_TIME_LIMIT", "30")),
         # how this server names itself in the sync bundles it writes (a camp, for example)
         "SITE_NAME": env.get("TRAINING_SITE_NAME") or socket.gethostname(),
+        # a learner opening a slide again is answered before the request machinery
+        # (learn.quick); false leaves every request to Flask
+        "QUICK_SLIDES": _bool(env.get("TRAINING_QUICK_SLIDES"), True),
     }
 
 

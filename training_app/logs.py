@@ -41,6 +41,7 @@ def setup_logging(app: Flask, fmt: str) -> None:
     app.logger.handlers[:] = [handler]
     app.logger.setLevel(logging.INFO)
     log = logging.getLogger("training_app.requests")
+    app.extensions["request_log"] = log  # the quick slide answers log the same line
 
     @app.before_request
     def start_timer():

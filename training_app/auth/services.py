@@ -39,21 +39,28 @@ PERSONNEL_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9/.\-]{1,39}$")  # after clean_pe
 def load_account(session_id: str):
     """The account a session names, if the session is still current: signing out, a new PIN
     or password and a reset raise the account's session version and end every session."""
-    key, _sep, version = (session_id or "").partition(".")
-    kind, _sep, raw = key.partition(":")
-    if not raw.isdigit() or not version.isdigit():
-        return None
+    kind, account_id, version = session_account(session_id)
     if kind == "p":
-        account = _load_person(int(raw))
+        account = _load_person(account_id)
     elif kind == "u":
-        account = db.session.get(User, int(raw))
+        account = db.session.get(User, account_id)
         if account is not None and not account.active:
             return None
     else:
         return None
-    if account is None or account.session_version != int(version):
+    if account is None or account.session_version != version:
         return None
     return account
+
+
+def session_account(session_id) -> tuple[str | None, int | None, int | None]:
+    """What a session's "<kind>:<id>.<version>" names: ("p", person id, version) or ("u",
+    user id, version); (None, None, None) for anything else."""
+    key, _sep, version = (session_id if isinstance(session_id, str) else "").partition(".")
+    kind, _sep, raw = key.partition(":")
+    if kind not in ("p", "u") or not raw.isdigit() or not version.isdigit():
+        return None, None, None
+    return kind, int(raw), int(version)
 
 
 _PERSON, _MISSION = Person.__table__, Mission.__table__

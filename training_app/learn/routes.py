@@ -136,22 +136,41 @@ class _AnyLearner:
 
 def _learner_page(page: str) -> str:
     from flask_wtf.csrf import generate_csrf
+
+    return fill_learner_page(page, current_user.name, current_user.account_key,
+                             generate_csrf())
+
+
+def fill_learner_page(page: str, name: str, account_key: str, token: str) -> str:
+    """A shared rendering with this reader's name, account and form token in their places."""
     from markupsafe import escape
 
-    return (page.replace(_NAME, str(escape(current_user.name)))
-            .replace(_ACCOUNT, str(escape(current_user.account_key)))
-            .replace(_TOKEN, generate_csrf()))
+    return (page.replace(_NAME, str(escape(name))).replace(_ACCOUNT, str(escape(account_key)))
+            .replace(_TOKEN, token))
 
 
-@lru_cache(maxsize=512)
+# the shared renderings: (content fingerprint, language, slide, category, facts) -> page.
+# A plain dict, so that the quick path (learn.quick) can use a page once Flask has rendered
+# it, without rendering one itself; emptied when full (a new content version, new facts)
+RENDERED: dict[tuple, str] = {}
+RENDERED_MAX = 512
+
+
 def _slide_page(fingerprint: str, lang: str, number: int, own_category: str | None,
                 facts: tuple) -> str:
-    content = get_content()
-    item = content.slide_by_number(number)
-    return render_template(
-        "learn/slide.html", current_user=_AnyLearner(), csrf_token=lambda: _TOKEN,
-        body=_slide_body(fingerprint, lang, number, True, own_category, facts),
-        text=content.text(lang, "slides", item.id))
+    key = (fingerprint, lang, number, own_category, facts)
+    page = RENDERED.get(key)
+    if page is None:
+        content = get_content()
+        item = content.slide_by_number(number)
+        page = render_template(
+            "learn/slide.html", current_user=_AnyLearner(), csrf_token=lambda: _TOKEN,
+            body=_slide_body(fingerprint, lang, number, True, own_category, facts),
+            text=content.text(lang, "slides", item.id))
+        if len(RENDERED) >= RENDERED_MAX:
+            RENDERED.clear()
+        RENDERED[key] = page
+    return page
 
 
 SEEN_KEY = "seen"

@@ -1,0 +1,230 @@
+"""A signed-in learner opening a slide again, answered before Flask's request machinery.
+
+When a classroom moves on together, most requests are a learner opening a slide page this
+browser has already recorded as seen: nothing is written, the page is a shared rendering with
+the learner's name, account and form token filled in, and the one statement reads the person
+(to know their session is still current). Flask's request context, its sign-in manager,
+session, hooks and logging together cost several times that page; this middleware gives the
+same answer, byte for byte and header for header, from the same parts (the signed session
+cookie, the sign-in manager's session protection, the shared rendering, the form token) at a
+fraction of the cost.
+
+It answers only when every condition of that answer holds, and leaves every other request
+(and any doubt) to Flask unchanged: a first view, a slide to review, a message to show, a
+session that is not current or not this browser's, another language, a query, an address it
+cannot vouch for, a page not rendered yet in this process.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from hashlib import sha512
+from types import SimpleNamespace
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.exceptions import SecurityError
+from werkzeug.http import http_date, parse_cookie
+from werkzeug.wsgi import get_host
+
+from ..auth.services import session_account
+
+log = logging.getLogger(__name__)
+
+_SLIDE = re.compile(r"/([a-z]{2})/slides/([1-9][0-9]{0,3})")
+# a conditional or partial request: Flask's answer may be something else than the page
+_CONDITIONS = ("HTTP_RANGE", "HTTP_IF_RANGE", "HTTP_IF_MATCH", "HTTP_IF_NONE_MATCH",
+               "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_UNMODIFIED_SINCE")
+# the mission's facts a slide shows (facts.mission_facts reads these and nothing else)
+_FACT_FIELDS = ("name", "focal_point_name", "focal_point_contact", "alternate_name",
+                "alternate_contact", "offlimits_directive")
+
+
+class QuickSlides:
+    """WSGI middleware in front of the Flask application `app` (whose wsgi_app it wraps)."""
+
+    def __init__(self, app, wsgi_app):
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self.answered = 0  # how many requests it answered itself (for tests and checks)
+        self._parts = None
+        self._facts: dict[tuple, tuple] = {}
+
+    def __call__(self, environ, start_response):
+        try:
+            answer = self._answer(environ)
+        except Exception:  # a doubt, not an error: Flask answers as it always would
+            log.warning("quick slide answer failed; the application answers", exc_info=True)
+            answer = None
+        if answer is None:
+            return self.wsgi_app(environ, start_response)
+        headers, body = answer
+        start_response("200 OK", headers)
+        self.answered += 1
+        return [body]
+
+    def _setup(self):
+        """What every answer needs, read once from the configured application."""
+        from .. import compress
+        from ..auth.services import _MISSION, _PERSON, _PERSON_AND_MISSION
+        from ..content.loader import load_content
+        from ..core import fixed_headers
+        from ..extensions import db
+        from ..i18n import LANGUAGE_COOKIE
+
+        app, config = self.app, self.app.config
+        with app.app_context():
+            engine = db.engine
+        secret = config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
+        self._parts = SimpleNamespace(
+            engine=engine, statement=_PERSON_AND_MISSION,
+            person_keys=tuple(_PERSON.c.keys()), mission_keys=tuple(_MISSION.c.keys()),
+            content=lambda: load_content(config["CONTENT_ROOT"]),
+            languages=frozenset(config["LANGUAGES"]),
+            trusted_hosts=config.get("TRUSTED_HOSTS"),
+            session_cookie=app.config["SESSION_COOKIE_NAME"],
+            language_cookie=LANGUAGE_COOKIE,
+            sessions=app.session_interface.get_signing_serializer(app),
+            session_age=int(app.permanent_session_lifetime.total_seconds()),
+            csrf_field=config.get("WTF_CSRF_FIELD_NAME", "csrf_token"),
+            tokens=URLSafeTimedSerializer(secret, salt="wtf-csrf-token"),
+            fixed=fixed_headers(config),
+            compress=compress, min_size=config["COMPRESS_MIN_SIZE"],
+            compress_html="text/html" in compress.compress_mimetypes_set,
+            conditional=config.get("COMPRESS_EVALUATE_CONDITIONAL_REQUEST", True),
+            request_log=app.extensions.get("request_log"),
+        )
+        return self._parts
+
+    def usable(self) -> bool:
+        """The configuration under which Flask's answer is the one this middleware gives."""
+        config = self.app.config
+        protection = config.get("SESSION_PROTECTION", self.app.login_manager.session_protection)
+        # (SERVER_NAME does not restrict the hosts a request may name, since Flask 3.1, and a
+        # slide page holds no address with a host in it)
+        return (not self.app.subdomain_matching and not self.app.url_map.host_matching
+                and not self.app.debug
+                and self.app.session_interface.get_signing_serializer(self.app) is not None
+                and not config.get("REMEMBER_COOKIE_REFRESH_EACH_REQUEST")
+                and protection in ("basic", "strong"))
+
+    def _answer(self, environ):
+        started = time.perf_counter()
+        if environ.get("REQUEST_METHOD") != "GET" or environ.get("QUERY_STRING") \
+                or any(h in environ for h in _CONDITIONS):
+            return None
+        match = _SLIDE.fullmatch(environ.get("PATH_INFO", ""))
+        if match is None:
+            return None
+        if not self.app.config.get("QUICK_SLIDES", True):
+            return None
+        parts = self._parts or (self._setup() if self.usable() else None)
+        if parts is None:
+            return None
+        lang, number = match.group(1), int(match.group(2))
+        if lang not in parts.languages:
+            return None
+        content = parts.content()
+        item = content.slide_by_number(number)
+        if item is None:
+            return None
+        if parts.trusted_hosts is not None:
+            try:
+                get_host(environ, parts.trusted_hosts)
+            except SecurityError:
+                return None
+        cookies = parse_cookie(environ.get("HTTP_COOKIE", ""))
+        raw = cookies.get(parts.session_cookie)
+        if not raw or cookies.get(parts.language_cookie) != lang:
+            return None
+        try:
+            kept = parts.sessions.loads(raw, max_age=parts.session_age)
+        except BadSignature:
+            return None
+        if not isinstance(kept, dict) or "_flashes" in kept or "_remember" in kept \
+                or kept.get("_permanent"):
+            return None
+        kind, person_id, version = session_account(kept.get("_user_id"))
+        csrf_raw = kept.get(parts.csrf_field)
+        seen = kept.get("seen")
+        if kind != "p" or not csrf_raw or not isinstance(seen, dict) \
+                or seen.get("a") != f"p:{person_id}" or item.id not in (seen.get("s") or ()):
+            return None
+        if kept.get("_id") != _identifier(environ):
+            return None
+
+        with parts.engine.connect() as connection:
+            row = connection.execute(parts.statement, {"person_id": person_id}).first()
+        if row is None:
+            return None
+        split = len(parts.person_keys)
+        person = dict(zip(parts.person_keys, row[:split], strict=True))
+        mission = dict(zip(parts.mission_keys, row[split:], strict=True))
+        if person["session_version"] != version or person["language"] != lang \
+                or item.id in (person["review_slides"] or ()):
+            return None
+
+        from .routes import RENDERED, fill_learner_page
+
+        key = (content.fingerprint, lang, number, person["category"],
+               self._mission_facts(mission, lang))
+        page = RENDERED.get(key)
+        if page is None:  # Flask renders it, and keeps it for the next reader
+            return None
+        account = f"p:{person_id}"
+        body = fill_learner_page(page, person["name"], account,
+                                 parts.tokens.dumps(csrf_raw)).encode("utf-8")
+
+        headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", "")]
+        headers += parts.fixed
+        headers += [("Cache-Control", "no-store"), ("Vary", "Accept-Encoding, Cookie")]
+        algorithm = None
+        if parts.compress_html and len(body) >= parts.min_size:
+            from flask_compress.flask_compress import _choose_algorithm, _compress_data
+
+            algorithm = _choose_algorithm(parts.compress.enabled_algorithms,
+                                          environ.get("HTTP_ACCEPT_ENCODING", ""))
+        if algorithm is not None:
+            body = _compress_data(self.app, body, algorithm)
+            headers.append(("Content-Encoding", algorithm))
+            if parts.conditional:  # the compressed answer is made conditional, and dated
+                headers.append(("Date", http_date()))
+        headers[1] = ("Content-Length", str(len(body)))
+        if parts.request_log is not None:
+            request_id = (environ.get("HTTP_X_REQUEST_ID") or uuid.uuid4().hex)[:64]
+            parts.request_log.info("request", extra={
+                "ctx_request_id": request_id, "ctx_method": "GET",
+                "ctx_path": environ.get("PATH_INFO"), "ctx_status": 200,
+                "ctx_account": account,
+                "ctx_ms": round((time.perf_counter() - started) * 1000, 1)})
+            headers.append(("X-Request-ID", request_id))
+        return headers, body
+
+    def _mission_facts(self, mission: dict, lang: str) -> tuple:
+        """The mission's facts as the slide pages' shared renderings are keyed by them."""
+        key = (*(mission[f] for f in _FACT_FIELDS), lang)
+        facts = self._facts.get(key)
+        if facts is None:
+            from ..facts import mission_facts
+
+            with self.app.app_context():
+                facts = tuple(sorted(mission_facts(SimpleNamespace(**mission), lang).items()))
+            if len(self._facts) >= 256:
+                self._facts.clear()
+            self._facts[key] = facts
+        return facts
+
+
+def _identifier(environ) -> str:
+    """The browser's identity as the sign-in manager's session protection computes it (its
+    address as it sees it and its user agent), so that a session taken to another browser
+    is never answered here."""
+    address = environ.get("HTTP_X_FORWARDED_FOR", environ.get("REMOTE_ADDR"))
+    if address is not None:
+        address = address.encode("utf-8").split(b",")[0].strip()
+    agent = environ.get("HTTP_USER_AGENT")
+    if agent is not None:
+        agent = agent.encode("utf-8")
+    return sha512(f"{address}|{agent}".encode()).hexdigest()
