@@ -69,12 +69,26 @@ def stop(proc):
 
 
 class Client:
-    """One browser: a keep-alive connection and a cookie."""
+    """One browser: a keep-alive connection and its cookies (the session, the language and
+    the others a browser keeps and sends back)."""
 
     def __init__(self, port):
         self.port = port
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        self.cookie = ""
+        self.cookies: dict[str, str] = {}
+
+    @property
+    def cookie(self) -> str:
+        """The Cookie header a browser would send."""
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+
+    def keep(self, set_cookie: str) -> None:
+        """Keep what a Set-Cookie header sets (an emptied cookie is dropped)."""
+        name, _sep, value = set_cookie.split(";", 1)[0].strip().partition("=")
+        if value and "max-age=0" not in set_cookie.lower():
+            self.cookies[name] = value
+        else:
+            self.cookies.pop(name, None)
 
     def request(self, method, path, form=None, headers=None):
         body = urllib.parse.urlencode(form, doseq=True) if form is not None else None
@@ -93,8 +107,8 @@ class Client:
                 if attempt == 2:
                     raise
         for header, value in r.getheaders():
-            if header.lower() == "set-cookie" and value.startswith("session="):
-                self.cookie = value.split(";", 1)[0]
+            if header.lower() == "set-cookie":
+                self.keep(value)
         return r.status, data, dict(r.getheaders())
 
     def login(self, number):
@@ -237,7 +251,8 @@ def measure_web(results):
             for i, (c, cookie, status) in enumerate(zip(learners, cookies, statuses,
                                                         strict=True)):
                 c.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-                c.cookie = cookie
+                if cookie:
+                    c.keep(cookie)
                 if status != 302 or not cookie:
                     c.login(f"BENCH-{i:04d}")
 
@@ -304,7 +319,7 @@ def measure_web(results):
             def submit(item):
                 c, token, form = item
                 fresh = Client(port)
-                fresh.cookie = c.cookie
+                fresh.cookies = dict(c.cookies)
                 barrier2.wait()
                 status, _b, _h = fresh.request("POST", f"/en/quiz/{token}", form)
                 return status

@@ -8,12 +8,14 @@ import gzip
 import logging
 
 import pytest
-from sqlalchemy import update
+from flask import current_app
+from sqlalchemy import func, update
 
 from training_app.extensions import db
-from training_app.models import Mission, Person
+from training_app.models import Mission, Person, SlideView
 
 from .conftest import Actions, csrf_from
+from .test_page_cost import _writes, counted
 
 LANGUAGES = ("en", "ar", "zh", "fr", "ru", "es")
 
@@ -49,6 +51,12 @@ def _comparable(response) -> tuple[str, dict]:
     assert int(headers.pop("Content-Length")) == len(response.get_data())
     if "Date" in headers:  # the time it was answered
         headers["Date"] = "DATE"
+    if "Set-Cookie" in headers:  # each browser's own session: compare what it keeps
+        [cookie] = response.headers.getlist("Set-Cookie")
+        pair, _sep, attributes = cookie.partition(";")
+        name, _sep, value = pair.partition("=")
+        kept = current_app.session_interface.get_signing_serializer(current_app).loads(value)
+        headers["Set-Cookie"] = (name, sorted(kept), kept["seen"], attributes)
     return html.replace(token, "TOKEN"), headers
 
 
@@ -61,22 +69,58 @@ def _signed_in(app, make_person, lang="en", number="P-001", **kw):
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("encoding", ["", "gzip"])
-def test_a_slide_opened_again_is_answered_as_flask_answers_it(app, make_person, content,
-                                                              lang, encoding):
+def test_a_slide_is_answered_as_flask_answers_it(app, make_person, content, lang, encoding):
+    """The same learner in two browsers: one answered by Flask, the other by the quick path,
+    for a first view (recorded, and remembered in a new session cookie) and a view again."""
     client = _signed_in(app, make_person, lang, name="Amani <Okafor>")
+    other = app.test_client()
+    Actions(other, lang).login("P-001")
     headers = {"Accept-Encoding": encoding} if encoding else {}
     for number in (1, 6, len(content.slides)):
         path = f"/{lang}/slides/{number}"
-        first, quick = _open(app, client, path, headers=headers)
-        assert first.status_code == 200 and quick == 0  # a first view is Flask's to record
-        again, quick = _open(app, client, path, headers=headers)
-        assert again.status_code == 200 and quick == 1
-        assert again.headers.get("Content-Encoding") == (encoding or None)
-        flask = _by_flask(app, client, path, headers=headers)
-        assert _comparable(again) == _comparable(flask)
-        html = _comparable(again)[0]
-        assert "Amani &lt;Okafor&gt;" in html and "\ufdd0" not in html
-        assert f'lang="{lang}"' in html
+        for view in ("first", "again"):
+            flask = _by_flask(app, other, path, headers=headers)
+            quick_page, quick = _open(app, client, path, headers=headers)
+            assert quick == 1 and quick_page.status_code == flask.status_code == 200
+            assert quick_page.headers.get("Content-Encoding") == (encoding or None)
+            assert _comparable(quick_page) == _comparable(flask), view
+            html = _comparable(quick_page)[0]
+            assert "Amani &lt;Okafor&gt;" in html and "\ufdd0" not in html
+            assert f'lang="{lang}"' in html
+            assert ("Set-Cookie" in quick_page.headers) == (view == "first")
+
+
+def test_a_first_view_answered_quickly_is_recorded_and_remembered(app, make_person, content):
+    make_person("P-002", name="Second Learner")
+    first = _signed_in(app, make_person)
+    first.get("/en/slides/7")  # Flask renders the shared page
+    second = app.test_client()
+    Actions(second).login("P-002")
+    with counted() as seen:
+        page, quick = _open(app, second, "/en/slides/7")
+    assert quick == 1 and "Second Learner" in page.get_data(as_text=True)
+    assert [w.split()[0].upper() for w in _writes(seen)] == ["INSERT"]
+    db.session.expire_all()
+    person = db.session.scalar(db.select(Person).where(Person.personnel_number == "P-002"))
+    assert db.session.scalar(db.select(func.count(SlideView.id))
+                             .where(SlideView.person_id == person.id)) == 1
+    with counted() as seen:  # the new session cookie knows it: nothing more is written
+        page, quick = _open(app, second, "/en/slides/7")
+    assert quick == 1 and _writes(seen) == [] and len(seen["statements"]) == 1
+
+
+def test_a_page_fetched_for_later_is_left_to_flask_and_not_recorded(app, make_person):
+    client = _signed_in(app, make_person)
+    client.get("/en/slides/8")
+    other = app.test_client()
+    make_person("P-002")
+    Actions(other).login("P-002")
+    for header in ({"X-Offline-Keep": "1"}, {"Sec-Purpose": "prefetch"},
+                   {"Sec-Fetch-Mode": "no-cors"}):
+        page, quick = _open(app, other, "/en/slides/8", headers=header)
+        assert quick == 0 and page.status_code == 200
+    db.session.expire_all()
+    assert db.session.scalar(db.select(func.count(SlideView.id))) == 1
 
 
 def test_the_form_token_of_a_quick_answer_works(app, make_person):
@@ -187,7 +231,7 @@ def test_a_slide_to_review_is_left_to_flask_which_crosses_it_off(app, seen_once,
     assert _open(app, seen_once, "/en/slides/4")[1] == 1
 
 
-@pytest.mark.parametrize("path", ["/en/slides/4?print=1", "/en/slides/5", "/en/slides/999",
+@pytest.mark.parametrize("path", ["/en/slides/4?print=1", "/en/slides/999",
                                   "/xx/slides/4", "/en/slides/04"])
 def test_other_addresses_are_left_to_flask(app, seen_once, path):
     page, quick = _open(app, seen_once, path)

@@ -1,18 +1,18 @@
-"""A signed-in learner opening a slide again, answered before Flask's request machinery.
+"""A signed-in learner opening a slide, answered before Flask's request machinery.
 
-When a classroom moves on together, most requests are a learner opening a slide page this
-browser has already recorded as seen: nothing is written, the page is a shared rendering with
-the learner's name, account and form token filled in, and the one statement reads the person
-(to know their session is still current). Flask's request context, its sign-in manager,
-session, hooks and logging together cost several times that page; this middleware gives the
-same answer, byte for byte and header for header, from the same parts (the signed session
-cookie, the sign-in manager's session protection, the shared rendering, the form token) at a
-fraction of the cost.
+When a classroom moves on together, nearly every request is a learner opening a slide page:
+the page is a shared rendering with the learner's name, account and form token filled in, the
+one statement that must be read is the person (to know their session is still current), and a
+first view adds the one insert that records it and a session cookie that remembers it. Flask's
+request context, its sign-in manager, session, hooks and logging together cost several times
+that page; this middleware gives the same answer, byte for byte and header for header, from
+the same parts (the signed session cookie, the sign-in manager's session protection, the
+shared rendering, the form token, the insert, the session cookie) at a fraction of the cost.
 
 It answers only when every condition of that answer holds, and leaves every other request
-(and any doubt) to Flask unchanged: a first view, a slide to review, a message to show, a
-session that is not current or not this browser's, another language, a query, an address it
-cannot vouch for, a page not rendered yet in this process.
+(and any doubt) to Flask unchanged: a slide to review, a message to show, a session that is
+not current or not this browser's, a page fetched for later, another language, a query or a
+conditional request, an address it cannot vouch for, a page not rendered yet in this process.
 """
 
 from __future__ import annotations
@@ -24,12 +24,18 @@ import uuid
 from hashlib import sha512
 from types import SimpleNamespace
 
+from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.datastructures import EnvironHeaders
 from werkzeug.exceptions import SecurityError
 from werkzeug.http import http_date, parse_cookie
+from werkzeug.wrappers import Response
 from werkzeug.wsgi import get_host
 
 from ..auth.services import session_account
+from ..models.base import in_write_unit
+from .routes import RENDERED, SEEN_KEY, fill_learner_page, opened_by_a_person, seen_in, seen_with
+from .services import slide_view_insert
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +73,10 @@ class QuickSlides:
 
     def _setup(self):
         """What every answer needs, read once from the configured application."""
-        from .. import compress
         from ..auth.services import _MISSION, _PERSON, _PERSON_AND_MISSION
         from ..content.loader import load_content
         from ..core import fixed_headers
-        from ..extensions import db
+        from ..extensions import compress, db
         from ..i18n import LANGUAGE_COOKIE
 
         app, config = self.app, self.app.config
@@ -104,7 +109,8 @@ class QuickSlides:
         protection = config.get("SESSION_PROTECTION", self.app.login_manager.session_protection)
         # (SERVER_NAME does not restrict the hosts a request may name, since Flask 3.1, and a
         # slide page holds no address with a host in it)
-        return (not self.app.subdomain_matching and not self.app.url_map.host_matching
+        return (isinstance(self.app.session_interface, SecureCookieSessionInterface)
+                and not self.app.subdomain_matching and not self.app.url_map.host_matching
                 and not self.app.debug
                 and self.app.session_interface.get_signing_serializer(self.app) is not None
                 and not config.get("REMEMBER_COOKIE_REFRESH_EACH_REQUEST")
@@ -148,12 +154,13 @@ class QuickSlides:
             return None
         kind, person_id, version = session_account(kept.get("_user_id"))
         csrf_raw = kept.get(parts.csrf_field)
-        seen = kept.get("seen")
-        if kind != "p" or not csrf_raw or not isinstance(seen, dict) \
-                or seen.get("a") != f"p:{person_id}" or item.id not in (seen.get("s") or ()):
+        if kind != "p" or not csrf_raw or kept.get("_id") != _identifier(environ):
             return None
-        if kept.get("_id") != _identifier(environ):
-            return None
+        account = f"p:{person_id}"
+        seen = seen_in(kept, account)
+        first_view = item.id not in seen
+        if first_view and not opened_by_a_person(EnvironHeaders(environ)):
+            return None  # fetched for later: Flask decides what it records
 
         with parts.engine.connect() as connection:
             row = connection.execute(parts.statement, {"person_id": person_id}).first()
@@ -166,14 +173,13 @@ class QuickSlides:
                 or item.id in (person["review_slides"] or ()):
             return None
 
-        from .routes import RENDERED, fill_learner_page
-
         key = (content.fingerprint, lang, number, person["category"],
                self._mission_facts(mission, lang))
         page = RENDERED.get(key)
         if page is None:  # Flask renders it, and keeps it for the next reader
             return None
-        account = f"p:{person_id}"
+        renewed = self._record_first_view(parts, kept, account, seen, item.id) \
+            if first_view else []
         body = fill_learner_page(page, person["name"], account,
                                  parts.tokens.dumps(csrf_raw)).encode("utf-8")
 
@@ -200,7 +206,27 @@ class QuickSlides:
                 "ctx_account": account,
                 "ctx_ms": round((time.perf_counter() - started) * 1000, 1)})
             headers.append(("X-Request-ID", request_id))
-        return headers, body
+        return headers + renewed, body
+
+    def _record_first_view(self, parts, kept: dict, account: str, seen: frozenset[str],
+                           slide_id: str) -> list[tuple[str, str]]:
+        """Record the view as Flask's page does (one insert, that keeps an earlier record),
+        and the session cookie that remembers it: its Set-Cookie headers."""
+        statement = slide_view_insert(parts.engine.dialect.name, int(account[2:]), slide_id)
+
+        def attempt():
+            with parts.engine.begin() as connection:
+                connection.execute(statement)
+
+        if parts.engine.dialect.name == "sqlite":
+            in_write_unit(attempt)
+        else:
+            attempt()
+        session = self.app.session_interface.session_class(kept)
+        session[SEEN_KEY] = seen_with(account, seen, slide_id)
+        carrier = Response()
+        self.app.session_interface.save_session(self.app, session, carrier)
+        return [("Set-Cookie", value) for value in carrier.headers.getlist("Set-Cookie")]
 
     def _mission_facts(self, mission: dict, lang: str) -> tuple:
         """The mission's facts as the slide pages' shared renderings are keyed by them."""

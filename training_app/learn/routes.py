@@ -75,11 +75,12 @@ def overview():
                            facts=mission_facts(_mission(), g.lang))
 
 
-def opened_by_a_person() -> bool:
+def opened_by_a_person(headers=None) -> bool:
     """A page a person opened, not one fetched for later: the service worker's keeping
     (X-Offline-Keep), a browser's link prefetch or prerender (Sec-Purpose / Purpose), or any
-    fetch that is not a navigation (Sec-Fetch-Mode, where the browser sends it)."""
-    headers = request.headers
+    fetch that is not a navigation (Sec-Fetch-Mode, where the browser sends it). `headers`:
+    the request's (by default, the current request's)."""
+    headers = request.headers if headers is None else headers
     if headers.get("X-Offline-Keep"):
         return False
     purpose = " ".join(headers.get(h, "") for h in ("Sec-Purpose", "Purpose", "X-Purpose",
@@ -105,9 +106,9 @@ def slide(number: int):
         abort(404)
     learner = current_user.is_authenticated and current_user.is_learner
     if learner and opened_by_a_person():
-        seen = _seen_here(current_user.account_key)
+        seen = seen_in(session, current_user.account_key)
         if services.open_slide(current_user, item.id, seen):
-            session[SEEN_KEY] = {"a": current_user.account_key, "s": sorted(seen | {item.id})}
+            session[SEEN_KEY] = seen_with(current_user.account_key, seen, item.id)
     own_category = current_user.category if learner else None
     facts = tuple(sorted(mission_facts(_mission(), g.lang).items()))
     if learner and not request.query_string and "_flashes" not in session:
@@ -176,10 +177,15 @@ def _slide_page(fingerprint: str, lang: str, number: int, own_category: str | No
 SEEN_KEY = "seen"
 
 
-def _seen_here(account_key: str) -> frozenset[str]:
-    """Slides this browser already recorded as seen by this account (the signed session
+def seen_with(account_key: str, seen: frozenset[str], slide_id: str) -> dict:
+    """What the session keeps once this slide's view is known to be recorded."""
+    return {"a": account_key, "s": sorted(seen | {slide_id})}
+
+
+def seen_in(kept_session, account_key: str) -> frozenset[str]:
+    """Slides this browser already recorded as seen by this account (its signed session
     remembers them), so that opening one again reads nothing and writes nothing."""
-    kept = session.get(SEEN_KEY)
+    kept = kept_session.get(SEEN_KEY)
     if isinstance(kept, dict) and kept.get("a") == account_key:
         return frozenset(kept.get("s") or ())
     return frozenset()

@@ -167,13 +167,17 @@ def record_slide_view(person_id: int, slide_id: str) -> bool:
     """Record the first view of a slide; True only the first time. One statement, that
     inserts nothing when the view is already recorded: a whole classroom opening the next
     slide at once holds the single SQLite writer for as short a time as it can."""
-    insert = _INSERT[db.engine.dialect.name]
     created = db.session.execute(
-        insert(SlideView.__table__).values(person_id=person_id, slide_id=slide_id,
-                                           first_seen_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["person_id", "slide_id"])).rowcount == 1
+        slide_view_insert(db.engine.dialect.name, person_id, slide_id)).rowcount == 1
     db.session.commit()
     return created
+
+
+def slide_view_insert(dialect: str, person_id: int, slide_id: str):
+    """The statement that records a first view, and does nothing if it is recorded."""
+    return (_INSERT[dialect](SlideView.__table__)
+            .values(person_id=person_id, slide_id=slide_id, first_seen_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["person_id", "slide_id"]))
 
 
 # INSERT ... ON CONFLICT DO NOTHING, in each database the platform runs on

@@ -79,22 +79,33 @@ def retry_when_busy(unit: Callable[P, R]) -> Callable[P, R]:
         if _in_write_unit.get() or db.engine.dialect.name != "sqlite":
             return unit(*args, **kwargs)
         db.session.commit()  # end the read transaction the request may have open
-        token = _in_write_unit.set(True)
-        try:
-            pause = 0.01
-            for attempt in range(BUSY_TRIES):
-                try:
-                    result = unit(*args, **kwargs)
-                    db.session.commit()
-                    return result
-                except OperationalError as exc:
-                    db.session.rollback()
-                    if not _is_busy(exc) or attempt == BUSY_TRIES - 1:
-                        raise
-                    time.sleep(random.uniform(pause / 2, pause))
-                    pause = min(pause * 2, 1.0)
-            raise AssertionError("unreachable")
-        finally:
-            _in_write_unit.reset(token)
+
+        def attempt() -> R:
+            result = unit(*args, **kwargs)
+            db.session.commit()
+            return result
+
+        return in_write_unit(attempt, db.session.rollback)
 
     return run
+
+
+def in_write_unit(attempt: Callable[[], R], undo: Callable[[], object] = lambda: None) -> R:
+    """Run `attempt` (it writes and commits) on SQLite as a write unit: every transaction it
+    begins waits for the writer's lock, and when even that wait runs out it is undone (`undo`)
+    and tried again after a short, growing, jittered pause."""
+    token = _in_write_unit.set(True)
+    try:
+        pause = 0.01
+        for tried in range(BUSY_TRIES):
+            try:
+                return attempt()
+            except OperationalError as exc:
+                undo()
+                if not _is_busy(exc) or tried == BUSY_TRIES - 1:
+                    raise
+                time.sleep(random.uniform(pause / 2, pause))
+                pause = min(pause * 2, 1.0)
+        raise AssertionError("unreachable")
+    finally:
+        _in_write_unit.reset(token)
