@@ -9,14 +9,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask, g, request, url_for
-from flask_compress import Compress
 from werkzeug.routing import IntegerConverter
 
 from . import config as settings
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
-compress = Compress()
 
 
 def create_app(test_config: dict | None = None) -> Flask:
