@@ -154,6 +154,8 @@ def test_a_quick_answer_writes_the_request_log_line(app, make_person, caplog):
                                 headers={"X-Request-ID": "class-7b"})
     finally:
         logger.handlers[:], logger.level, logger.propagate = handlers, level, True
+        with logged.app_context():
+            db.engine.dispose()  # the second app's connections, closed
     assert quick == 1 and page.headers["X-Request-ID"] == "class-7b"
     [line] = [r for r in caplog.records if r.name == "training_app.requests"]
     assert (line.ctx_status, line.ctx_account, line.ctx_request_id, line.ctx_method,
