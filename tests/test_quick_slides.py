@@ -272,3 +272,17 @@ def test_what_hq_changes_shows_at_once(app, make_person):
         assert "Renamed Learner" in html and "Test Learner" not in html
         assert "Mission Renamed" in html and "Focal Point Ndiaye (ext. 4471)" in html
     assert quick == 1
+
+
+def test_a_session_past_its_lifetime_is_left_to_flask(app, seen_once, monkeypatch):
+    """What a cookie was verified to hold is kept, but its age is checked at every request."""
+    import time
+    from types import SimpleNamespace
+
+    from training_app.learn import quick
+
+    assert _open(app, seen_once, "/en/slides/4")[1] == 1  # known to the quick path now
+    later = time.time() + app.permanent_session_lifetime.total_seconds() + 60
+    monkeypatch.setattr(quick, "time", SimpleNamespace(time=lambda: later,
+                                                       perf_counter=time.perf_counter))
+    assert _open(app, seen_once, "/en/slides/4")[1] == 0

@@ -57,6 +57,8 @@ class QuickSlides:
         self.answered = 0  # how many requests it answered itself (for tests and checks)
         self._parts = None
         self._facts: dict[tuple, tuple] = {}
+        self._sessions: dict[str, tuple[dict, int]] = {}
+        self._tokens: dict[tuple[str, int], str] = {}
 
     def __call__(self, environ, start_response):
         try:
@@ -145,9 +147,8 @@ class QuickSlides:
         raw = cookies.get(parts.session_cookie)
         if not raw or cookies.get(parts.language_cookie) != lang:
             return None
-        try:
-            kept = parts.sessions.loads(raw, max_age=parts.session_age)
-        except BadSignature:
+        kept = self._opened(parts, raw)
+        if kept is None:
             return None
         if not isinstance(kept, dict) or "_flashes" in kept or "_remember" in kept \
                 or kept.get("_permanent"):
@@ -181,7 +182,7 @@ class QuickSlides:
         renewed = self._record_first_view(parts, kept, account, seen, item.id) \
             if first_view else []
         body = fill_learner_page(page, person["name"], account,
-                                 parts.tokens.dumps(csrf_raw)).encode("utf-8")
+                                 self._token(parts, csrf_raw)).encode("utf-8")
 
         headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", "")]
         headers += parts.fixed
@@ -227,6 +228,37 @@ class QuickSlides:
         carrier = Response()
         self.app.session_interface.save_session(self.app, session, carrier)
         return [("Set-Cookie", value) for value in carrier.headers.getlist("Set-Cookie")]
+
+    def _opened(self, parts, raw: str) -> dict | None:
+        """The session a cookie holds, if its signature holds and it is not too old, as
+        Flask's session interface opens it. A browser sends the same cookie until a page
+        changes it, so what a cookie was verified to hold is kept (the cookie itself is the
+        key, its age is still checked at every request)."""
+        known = self._sessions.get(raw)
+        if known is None:
+            try:
+                kept, signed = parts.sessions.loads(raw, max_age=parts.session_age,
+                                                    return_timestamp=True)
+            except BadSignature:
+                return None
+            if len(self._sessions) >= 4096:
+                self._sessions.clear()
+            known = self._sessions[raw] = (kept, int(signed.timestamp()))
+        kept, signed = known
+        if not 0 <= int(time.time()) - signed <= parts.session_age:
+            return None
+        return kept
+
+    def _token(self, parts, raw: str) -> str:
+        """The form token Flask-WTF would sign for this session now: the signature depends
+        only on the raw token and the second, so within one second it is the same."""
+        key = (raw, int(time.time()))
+        token = self._tokens.get(key)
+        if token is None:
+            if len(self._tokens) >= 4096:
+                self._tokens.clear()
+            token = self._tokens[key] = parts.tokens.dumps(raw)
+        return token
 
     def _mission_facts(self, mission: dict, lang: str) -> tuple:
         """The mission's facts as the slide pages' shared renderings are keyed by them."""
