@@ -26,6 +26,7 @@ from types import SimpleNamespace
 
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import bindparam, select
 from werkzeug.datastructures import EnvironHeaders
 from werkzeug.exceptions import SecurityError
 from werkzeug.http import http_date, parse_cookie
@@ -43,6 +44,8 @@ _SLIDE = re.compile(r"/([a-z]{2})/slides/([1-9][0-9]{0,3})")
 # a conditional or partial request: Flask's answer may be something else than the page
 _CONDITIONS = ("HTTP_RANGE", "HTTP_IF_RANGE", "HTTP_IF_MATCH", "HTTP_IF_NONE_MATCH",
                "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_UNMODIFIED_SINCE")
+# what an answer reads of the person
+_PERSON_FIELDS = ("name", "category", "language", "session_version", "review_slides")
 # the mission's facts a slide shows (facts.mission_facts reads these and nothing else)
 _FACT_FIELDS = ("name", "focal_point_name", "focal_point_contact", "alternate_name",
                 "alternate_contact", "offlimits_directive")
@@ -75,19 +78,23 @@ class QuickSlides:
 
     def _setup(self):
         """What every answer needs, read once from the configured application."""
-        from ..auth.services import _MISSION, _PERSON, _PERSON_AND_MISSION
         from ..content.loader import load_content
         from ..core import fixed_headers
         from ..extensions import compress, db
         from ..i18n import LANGUAGE_COOKIE
+        from ..models import Mission, Person
 
         app, config = self.app, self.app.config
         with app.app_context():
             engine = db.engine
         secret = config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
         self._parts = SimpleNamespace(
-            engine=engine, statement=_PERSON_AND_MISSION,
-            person_keys=tuple(_PERSON.c.keys()), mission_keys=tuple(_MISSION.c.keys()),
+            engine=engine,
+            # what the answer needs of the person and their mission, in one statement
+            statement=select(*(getattr(Person, k) for k in _PERSON_FIELDS),
+                             *(getattr(Mission, k) for k in _FACT_FIELDS))
+            .join_from(Person, Mission, Person.mission_id == Mission.id)
+            .where(Person.id == bindparam("person_id")),
             content=lambda: load_content(config["CONTENT_ROOT"]),
             languages=frozenset(config["LANGUAGES"]),
             trusted_hosts=config.get("TRUSTED_HOSTS"),
@@ -167,9 +174,9 @@ class QuickSlides:
             row = connection.execute(parts.statement, {"person_id": person_id}).first()
         if row is None:
             return None
-        split = len(parts.person_keys)
-        person = dict(zip(parts.person_keys, row[:split], strict=True))
-        mission = dict(zip(parts.mission_keys, row[split:], strict=True))
+        split = len(_PERSON_FIELDS)
+        person = dict(zip(_PERSON_FIELDS, row[:split], strict=True))
+        mission = dict(zip(_FACT_FIELDS, row[split:], strict=True))
         if person["session_version"] != version or person["language"] != lang \
                 or item.id in (person["review_slides"] or ()):
             return None
