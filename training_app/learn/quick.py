@@ -35,7 +35,15 @@ from werkzeug.wsgi import get_host
 
 from ..auth.services import session_account
 from ..models.base import in_write_unit
-from .routes import RENDERED, SEEN_KEY, fill_learner_page, opened_by_a_person, seen_in, seen_with
+from .routes import (
+    RENDERED,
+    SEEN_KEY,
+    fill_learner_page,
+    keep,
+    opened_by_a_person,
+    seen_in,
+    seen_with,
+)
 from .services import slide_view_insert
 
 log = logging.getLogger(__name__)
@@ -248,9 +256,7 @@ class QuickSlides:
                                                     return_timestamp=True)
             except BadSignature:
                 return None
-            if len(self._sessions) >= 4096:
-                self._sessions.clear()
-            known = self._sessions[raw] = (kept, int(signed.timestamp()))
+            known = keep(self._sessions, raw, (kept, int(signed.timestamp())), 4096)
         kept, signed = known
         if not 0 <= int(time.time()) - signed <= parts.session_age:
             return None
@@ -262,9 +268,7 @@ class QuickSlides:
         key = (raw, int(time.time()))
         token = self._tokens.get(key)
         if token is None:
-            if len(self._tokens) >= 4096:
-                self._tokens.clear()
-            token = self._tokens[key] = parts.tokens.dumps(raw)
+            token = keep(self._tokens, key, parts.tokens.dumps(raw), 4096)
         return token
 
     def _mission_facts(self, mission: dict, lang: str) -> tuple:
@@ -276,9 +280,7 @@ class QuickSlides:
 
             with self.app.app_context():
                 facts = tuple(sorted(mission_facts(SimpleNamespace(**mission), lang).items()))
-            if len(self._facts) >= 256:
-                self._facts.clear()
-            self._facts[key] = facts
+            keep(self._facts, key, facts, 256)
         return facts
 
 

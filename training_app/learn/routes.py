@@ -168,10 +168,16 @@ def _slide_page(fingerprint: str, lang: str, number: int, own_category: str | No
             "learn/slide.html", current_user=_AnyLearner(), csrf_token=lambda: _TOKEN,
             body=_slide_body(fingerprint, lang, number, True, own_category, facts),
             text=content.text(lang, "slides", item.id))
-        if len(RENDERED) >= RENDERED_MAX:
-            RENDERED.clear()
-        RENDERED[key] = page
+        keep(RENDERED, key, page, RENDERED_MAX)
     return page
+
+
+def keep(cache: dict, key, value, limit: int):
+    """Keep `value` in a cache bounded to `limit` entries (emptied when full); give it back."""
+    if len(cache) >= limit:
+        cache.clear()
+    cache[key] = value
+    return value
 
 
 SEEN_KEY = "seen"
