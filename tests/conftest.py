@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ import yaml
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import select, text
+from werkzeug.security import generate_password_hash
 
 from training_app import create_app
 from training_app.content import get_content
@@ -41,6 +43,21 @@ def _reset_postgres(url: str) -> None:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
+
+
+# One PBKDF2 round for the staff passwords the tests make: werkzeug's default scrypt, which the
+# product keeps, costs 0.1-0.2 s a hash, paid for every trainer, HQ or admin account a fixture
+# makes and again at every staff sign-in. A test marked `real_hashes` keeps the product's hash.
+CHEAP_PASSWORD_HASH = "pbkdf2:sha256:1"
+
+
+@pytest.fixture(autouse=True)
+def cheap_staff_hashes(request, monkeypatch):
+    if request.node.get_closest_marker("real_hashes") is None:
+        from training_app.models import people
+
+        monkeypatch.setattr(people, "generate_password_hash",
+                            partial(generate_password_hash, method=CHEAP_PASSWORD_HASH))
 
 
 TEST_SETTINGS = {

@@ -4,6 +4,7 @@ import io
 import json
 import logging
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -49,7 +50,10 @@ def test_health_says_when_the_database_is_down(app, client, monkeypatch):
     assert r.status_code == 503 and r.json["database"] == "unavailable"
 
 
+@pytest.mark.real_hashes
 def test_create_staff_command(app, runner, mission):
+    """The account is made with its password kept as a salted scrypt hash, not in clear (the
+    other tests make staff with a cheap hash, to save time)."""
     from training_app.models import User
 
     r = runner.invoke(args=["create-staff", "Chief", "--role", "admin", "--name", "Chief Admin"],
@@ -57,6 +61,8 @@ def test_create_staff_command(app, runner, mission):
     assert r.exit_code == 0, r.output
     user = db.session.scalar(db.select(User).where(User.username == "chief"))
     assert user.role == "admin" and user.check_password("a-long-password")
+    assert user.password_hash.startswith("scrypt:32768:8:1$")
+    assert "a-long-password" not in user.password_hash and not user.check_password("a-long")
     r = runner.invoke(args=["create-staff", "t2", "--role", "trainer", "--name", "T",
                             "--mission", "NOPE"], input="a-long-password\na-long-password\n")
     assert r.exit_code != 0 and "no mission" in r.output
