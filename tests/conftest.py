@@ -95,9 +95,10 @@ def _schema_signature(conn) -> tuple:
 
 def _fresh_postgres(app) -> None:
     """Every test starts on an empty, fully migrated PostgreSQL schema. The migrations run once
-    per test run; between tests every table is emptied (TRUNCATE ... RESTART IDENTITY, ids from
-    1 again). A test that changed the schema itself (a downgrade, a reset, a restore) is noticed
-    by the schema's signature, and the next test migrates afresh."""
+    per test run; between tests every table is emptied, children before parents, and every
+    sequence starts again (ids from 1 again). DELETE on these few rows takes a few ms where
+    TRUNCATE takes 60-80. A test that changed the schema itself (a downgrade, a reset, a
+    restore) is noticed by the schema's signature, and the next test migrates afresh."""
     from sqlalchemy.exc import DBAPIError
 
     engine = db.engine
@@ -107,7 +108,7 @@ def _fresh_postgres(app) -> None:
                 conn.execute(text("SET LOCAL lock_timeout = '20s'"))
                 _revision, tables = _pg_schema["signature"]
                 if _schema_signature(conn) == _pg_schema["signature"]:
-                    conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+                    conn.execute(text(_pg_schema["empty"]))
                     return
         except DBAPIError:
             pass
@@ -117,6 +118,14 @@ def _fresh_postgres(app) -> None:
     db.session.remove()
     with engine.begin() as conn:
         _pg_schema["signature"] = _schema_signature(conn)
+    _revision, tables = _pg_schema["signature"]
+    order = [name for name in (f'"{table.name}"' for table in reversed(db.metadata.sorted_tables))
+             if name in tables]
+    order += [name for name in tables if name not in order]
+    _pg_schema["empty"] = "; ".join(
+        [f"DELETE FROM {table}" for table in order]
+        + ["SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n"
+           " ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND n.nspname = 'public'"])
 
 
 @pytest.fixture
