@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from limits import parse_many
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 
 from ..extensions import db
 from ..models import FailedAttempt
@@ -52,10 +52,10 @@ class SqlStore:
 
     @retry_when_busy
     def add(self, key: str) -> str:
-        row = FailedAttempt(key=key)
-        db.session.add(row)
+        ticket = db.session.execute(insert(FailedAttempt).values(key=key, at=utcnow())
+                                    .returning(FailedAttempt.id)).scalar_one()
         db.session.commit()
-        return str(row.id)
+        return str(ticket)
 
     @retry_when_busy
     def remove(self, key: str, ticket: str) -> None:
