@@ -15,7 +15,7 @@ from training_app.models import (
     SlideView,
 )
 
-from .conftest import Actions, right_answer
+from .conftest import Actions, csrf_from, right_answer
 
 
 def count(model, **where):
@@ -215,3 +215,30 @@ def test_offline_case_answers_follow_exactly_the_rules_of_the_page(app, make_per
         assert db.session.scalar(select(CaseStudyResponse.answer).where(
             CaseStudyResponse.person_id == person.id)) == last
     assert count(CaseStudyResponse, person_id=person.id) == 1
+
+
+def test_a_keeping_that_outlived_a_sign_out_does_not_replace_the_sign_in_forms_session(
+        app, make_user, client):
+    """The service worker may still be fetching pages to keep when the learner signs out and
+    someone signs in on the same browser. Those fetches now carry no session: they are sent
+    to the sign-in page. Their answers must set no cookie. Otherwise the browser would hold
+    a new session, and the sign-in form already on the screen would be refused (400)."""
+    make_user("trainer1", "trainer-pass-1", "trainer")
+    name = app.config["SESSION_COOKIE_NAME"]
+    form = client.get("/en/staff/login").get_data(as_text=True)
+    assert client.get_cookie(name, domain="training.test") is not None
+
+    def sessions_set(response) -> int:
+        return sum(cookie.startswith(f"{name}=") for r in (*response.history, response)
+                   for cookie in r.headers.getlist("Set-Cookie"))
+
+    for path in ("/en/quiz", "/en/certificate", "/en/slides/3", "/en/"):
+        kept = app.test_client().get(path, headers={"X-Offline-Keep": "1"},
+                                     follow_redirects=True)  # as the service worker does
+        assert kept.status_code == 200 and sessions_set(kept) == 0, path
+    # the sign-in page opened by a person starts a session (so the check above can fail)
+    assert sessions_set(app.test_client().get("/en/quiz", follow_redirects=True)) == 1
+    r = client.post("/en/staff/login", data={"csrf_token": csrf_from(form),
+                                             "username": "trainer1", "password": "trainer-pass-1"})
+    assert r.status_code == 302
+

@@ -21,6 +21,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("TRAINING_INSTANCE_PATH") or None,
                 instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    from .core import Sessions
+
+    app.session_interface = Sessions()
     app.config.update(settings.DEFAULTS)
     app.config.update({k: v for k, v in settings.load_settings(app.instance_path).items()
                        if v is not None})

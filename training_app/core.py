@@ -15,6 +15,7 @@ from flask import (
     abort,
     current_app,
     g,
+    has_request_context,
     jsonify,
     make_response,
     redirect,
@@ -25,6 +26,7 @@ from flask import (
 )
 from flask.globals import request_ctx
 from flask.json.provider import DefaultJSONProvider
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
@@ -225,6 +227,21 @@ def no_nul_in_the_address(_endpoint, values):
     compare such text, so it must not reach a query."""
     if values and any(isinstance(v, str) and "\x00" in v for v in values.values()):
         abort(404)
+
+
+class Sessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, except that a page the service worker fetches for later
+    (X-Offline-Keep) for nobody signed in sets no cookie. That is a keeping that outlived a
+    sign-out: its redirect to the sign-in page would start a new session, and the browser
+    would then hold a session other than the one the form on the screen was made for, so
+    the next sign-in there would be refused as an expired form."""
+
+    def should_set_cookie(self, app, session) -> bool:
+        # (the quick slide answers save sessions outside a request: never a keeping)
+        if has_request_context() and request.headers.get("X-Offline-Keep") \
+                and "_user_id" not in session:
+            return False
+        return super().should_set_cookie(app, session)
 
 
 def fixed_headers(config) -> list[tuple[str, str]]:
