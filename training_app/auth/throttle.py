@@ -52,7 +52,7 @@ class SqlStore:
 
     @retry_when_busy
     def add(self, key: str) -> str:
-        ticket = db.session.execute(insert(FailedAttempt).values(key=key, at=utcnow())
+        ticket = db.session.execute(insert(FailedAttempt).values(key=key)
                                     .returning(FailedAttempt.id)).scalar_one()
         db.session.commit()
         return str(ticket)

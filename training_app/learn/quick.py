@@ -234,10 +234,7 @@ class QuickSlides:
             with parts.engine.begin() as connection:
                 connection.execute(statement)
 
-        if parts.engine.dialect.name == "sqlite":
-            in_write_unit(attempt)
-        else:
-            attempt()
+        in_write_unit(attempt)  # on SQLite it waits its turn; elsewhere it simply runs
         session = self.app.session_interface.session_class(kept)
         session[SEEN_KEY] = seen_with(account, seen, slide_id)
         carrier = Response()

@@ -91,9 +91,9 @@ def retry_when_busy(unit: Callable[P, R]) -> Callable[P, R]:
 
 
 def in_write_unit(attempt: Callable[[], R], undo: Callable[[], object] = lambda: None) -> R:
-    """Run `attempt` (it writes and commits) on SQLite as a write unit: every transaction it
+    """Run `attempt` (it writes and commits) as a write unit. On SQLite every transaction it
     begins waits for the writer's lock, and when even that wait runs out it is undone (`undo`)
-    and tried again after a short, growing, jittered pause."""
+    and tried again after a short, growing, jittered pause; elsewhere it simply runs."""
     token = _in_write_unit.set(True)
     try:
         pause = 0.01
