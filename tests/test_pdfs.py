@@ -6,6 +6,7 @@ the certificate carries what a verifier needs."""
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -14,6 +15,7 @@ from flask import g
 from flask_babel import force_locale
 from pypdf import PdfReader
 
+from training_app.certificates.codes import DATA_LENGTH, check_character, display
 from training_app.certificates.document import certificate_text
 from training_app.certificates.pdf import draw_certificates, statement_parts
 from training_app.certificates.services import issue_on_completion
@@ -126,6 +128,22 @@ def test_a_certificate_in_two_languages_for_verifiers(certified, content, lang):
         assert any(b.text == title and b.language == language for b in doc.boxes)
     assert {b.language for b in doc.boxes} == {lang, second}
     assert pdfcheck.qr_codes(data) == [text.verify_url]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_widest_verification_code_stays_on_one_line_inside_the_frame(certified, lang):
+    # codes are random: one of wide letters, beneath a QR code at the page's edge (the left
+    # in Arabic, the right otherwise), once printed past the frame
+    _, text = certified(lang)
+    widest = display("W" * DATA_LENGTH + check_character("W" * DATA_LENGTH))
+    text = replace(text, code=widest)
+    doc = draw_certificates([text])
+    data = rendered(doc, f"certificate-widest-code-{lang}")
+    pdfcheck.check_document(doc, data, [widest, text.holder])
+    printed = [b for b in doc.boxes if widest in b.text]
+    assert len(printed) == 1 and printed[0].text == widest
+    qr = doc.figures[0]
+    assert abs((printed[0].x + printed[0].w / 2) - (qr[1] + qr[3] / 2)) < 0.5  # centred
 
 
 def test_the_second_language_is_left_out_when_it_is_the_holders(certified):

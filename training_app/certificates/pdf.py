@@ -224,8 +224,12 @@ def _foot(doc: Document, main: Writer, other: Writer | None, text: CertificateTe
     row_top = foot_top - QR_SIZE - 8.0
     qr_x = left if rtl else right - QR_SIZE
     doc.qr(text.verify_url, qr_x, row_top, QR_SIZE)
-    main.paragraph(text.code, qr_x - 10, row_top + QR_SIZE + 1.0, QR_SIZE + 20,
-                   Style(10.5, True, DARK, 1.2), "center", frame)
+    # The code on one line beneath the QR code, no wider than the frame's margin allows on
+    # the page's edge: a code of wide letters (WWWW-...) is set smaller
+    code_w = QR_SIZE + 2 * (MARGIN - frame[0])
+    code = main.fit(text.code, code_w, Style(10.5, True, DARK, 1.2), 7.5)
+    main.paragraph(text.code, qr_x - (code_w - QR_SIZE) / 2, row_top + QR_SIZE + 1.0, code_w,
+                   code, "center", frame, max_lines=1)
 
     columns = [(main, text.words)] + ([(other, text.second)] if other else [])
     column_w = 68.0 if other else 100.0
